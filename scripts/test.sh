@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's whole check, from a fresh clone: lint, strict typing, and every test suite.
+# Usage: ./scripts/test.sh [extra pytest args for the main suite]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+
+venv() {  # venv DIR PIP-ARGS...: create DIR if missing, then install into it
+    local dir=$1; shift
+    [ -x "$dir/bin/python" ] || "$PY" -m venv "$dir"
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
+}
+
+echo "== main environment (SQLAlchemy 2.x)"
+venv .venv -e ".[emulator,test]"
+.venv/bin/ruff check .
+.venv/bin/mypy --strict paid_dbapi paid_sqlalchemy
+.venv/bin/pytest "$@"
+
+echo "== SQLAlchemy 1.4 environment (dialect suite)"
+venv .venv-sa14 -e ".[emulator,test]" "sqlalchemy>=1.4.36,<2" "pandas>=2.2,<3"
+.venv-sa14/bin/pytest -q tests/sqlalchemy
