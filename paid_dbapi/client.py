@@ -1,0 +1,177 @@
+"""The HTTP client: one keep-alive httpx.Client, auth, the plain-HTTP rule, retries.
+
+Retries cover what a retry can fix (429, 502/503/504, proxy bodies that are not JSON,
+connection failures) with exponential backoff and full jitter, bounded by `max_retries`
+and by a total time budget. The API key is only ever placed in the Authorization header.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import logging
+import random
+import time
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .errors import error_body, error_from_response, excerpt
+from .exceptions import Error, InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
+
+PRODUCTION_URL = "https://api.agentpaid.io/api/v2/experimental/analytics"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """Validate the base URL: https anywhere, plain http only to a loopback host."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InterfaceError(f"base_url must be an http(s) URL, got {excerpt(base_url)!r}")
+    if parts.username or parts.password:
+        raise InterfaceError("base_url must not carry credentials; pass api_key instead")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InterfaceError(
+            f"refusing plain HTTP to {parts.hostname}: the API key would travel unencrypted; "
+            "use https:// (plain http is allowed only for loopback hosts)"
+        )
+    return base_url.rstrip("/")
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a JSON body keeping every number exact (non-integers become Decimal)."""
+    return json.loads(body, parse_float=Decimal)
+
+
+class Client:
+    """Authenticated JSON requests against one base URL, with retries."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: httpx.Timeout,
+        max_retries: int,
+        retry_budget: float,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self._api_key = api_key
+        self.max_retries = max_retries
+        self.retry_budget = retry_budget
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "Accept": "application/json",
+                "User-Agent": "paid-dbapi",
+            },
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Client {self.base_url}>"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _scrub(self, exc: Error) -> Error:
+        """Remove the key from a message should a server ever echo it."""
+        if self._api_key:
+            for attr in ("message", "details"):
+                value = getattr(exc, attr)
+                if isinstance(value, str) and self._api_key in value:
+                    setattr(exc, attr, value.replace(self._api_key, "***"))
+            exc.args = (exc.message,)
+        return exc
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """Send one logical request (retrying what is retryable); return the parsed JSON."""
+        deadline = time.monotonic() + self.retry_budget
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._http.request(method, path, json=json_body, params=params)
+                body = response.read()
+            except httpx.TimeoutException as exc:
+                if isinstance(exc, httpx.ConnectTimeout):
+                    failure: Error = OperationalError(f"could not connect: {type(exc).__name__}")
+                else:
+                    raise OperationalError(
+                        f"no answer from {self.base_url}{path} within the read timeout"
+                    ) from None
+            except httpx.TransportError as exc:
+                failure = OperationalError(f"connection failed: {type(exc).__name__}: {exc}")
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    try:
+                        return parse_json(body)
+                    except ValueError:
+                        failure = OperationalError(
+                            f"HTTP {status} with a body that is not JSON: {excerpt(body)}",
+                            status=status,
+                        )
+                else:
+                    failure = error_from_response(status, body)
+                    retryable = status in RETRY_STATUSES or (
+                        status >= 500 and error_body(body) is None
+                    )
+                    if not retryable:
+                        raise self._scrub(error_from_response(status, body, attempt)) from None
+                    delay = self._delay(attempt, response.headers.get("Retry-After"))
+                    if self._may_retry(attempt, delay, deadline, failure):
+                        continue
+                    raise self._scrub(error_from_response(status, body, attempt)) from None
+            delay = self._delay(attempt, None)
+            if self._may_retry(attempt, delay, deadline, failure):
+                continue
+            if attempt > 1:
+                failure.message = f"{failure.message} (after {attempt} attempts)"
+                failure.args = (failure.message,)
+            raise self._scrub(failure) from None
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
+        if retry_after:
+            with contextlib.suppress(ValueError):
+                delay = max(delay, float(retry_after))
+        return delay
+
+    def _may_retry(self, attempt: int, delay: float, deadline: float, failure: Error) -> bool:
+        if attempt > self.max_retries or time.monotonic() + delay > deadline:
+            return False
+        logger.info(
+            "retrying in %.2fs (attempt %d of %d): %s",
+            delay, attempt + 1, self.max_retries + 1, self._scrub(failure).message,
+        )  # fmt: skip
+        time.sleep(delay)
+        return True

@@ -1,0 +1,186 @@
+"""The PEP 249 cursor: each `execute` is one POST /query, fully decoded before it returns."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import DataError, InterfaceError, NotSupportedError, TruncatedResultWarning
+from .literals import bind_parameters
+from .types import column_converter, parse_type
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+logger = logging.getLogger(__name__)
+
+Row = tuple[Any, ...]
+Description = tuple[str, str, None, int | None, int | None, int | None, bool]
+
+
+def describe(name: str, type_text: str) -> Description:
+    """A PEP 249 description 7-tuple; the type code is the ClickHouse type string as sent."""
+    try:
+        t = parse_type(type_text)
+    except ValueError:
+        return (name, type_text, None, None, None, None, False)
+    return (name, type_text, None, t.length, t.precision, t.scale, t.nullable)
+
+
+class Cursor:
+    """Runs queries on its connection and holds one decoded result at a time."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.arraysize = 1
+        self.description: tuple[Description, ...] | None = None
+        self.rowcount = -1
+        #: True when the server cut the last result at its row cap (rows were dropped).
+        self.truncated = False
+        #: Server-side execution time of the last query, in milliseconds.
+        self.elapsed_ms: float | None = None
+        self._rows: list[Row] = []
+        self._pos = 0
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"rowcount={self.rowcount}"
+        return f"<paid_dbapi.Cursor {state}>"
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the result; further use raises InterfaceError."""
+        self._closed = True
+        self._rows = []
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("cursor is closed")
+        if self.connection.closed:
+            raise InterfaceError("connection is closed")
+
+    def _reset(self) -> None:
+        self.description = None
+        self.rowcount = -1
+        self.truncated = False
+        self.elapsed_ms = None
+        self._rows = []
+        self._pos = 0
+
+    def execute(
+        self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> Cursor:
+        """Bind `parameters` client-side and run the query (one request)."""
+        self._check_open()
+        self._reset()
+        sql = bind_parameters(operation, parameters)
+        body = self.connection._client.request("POST", "/query", json_body={"query": sql})
+        self._load(body)
+        return self
+
+    def executemany(
+        self, operation: str, seq_of_parameters: Sequence[Sequence[Any] | Mapping[str, Any]]
+    ) -> None:
+        """Run the query once per parameter set; the cursor holds the last result."""
+        for parameters in seq_of_parameters:
+            self.execute(operation, parameters)
+
+    def _load(self, body: Any) -> None:
+        try:
+            columns = [(str(c["name"]), str(c["type"])) for c in body["columns"]]
+            raw_rows = body["rows"]
+            meta = body.get("meta") or {}
+            if not isinstance(raw_rows, list):
+                raise TypeError("rows is not a list")
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InterfaceError(f"unexpected /query answer shape: {exc}") from None
+        truncated = bool(meta.get("truncated", False))
+        naive_tz = self.connection.naive_timezone
+        converters = [
+            (i, conv)
+            for i, (_, type_text) in enumerate(columns)
+            if (conv := column_converter(type_text, naive_tz)) is not None
+        ]
+        width = len(columns)
+        try:
+            for raw in raw_rows:
+                if len(raw) != width:
+                    raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
+                for i, conv in converters:
+                    value = raw[i]
+                    if value is not None:
+                        raw[i] = conv(value)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise InterfaceError(f"cannot decode a value: {exc}") from None
+        if truncated:
+            mode = self.connection.on_truncation
+            if mode == "error":
+                raise DataError(
+                    f"the result exceeded the server's row cap and was cut at {len(raw_rows)} "
+                    "rows; narrow the query or page it (paid_dbapi.extract)",
+                    code="TRUNCATED",
+                )
+            if mode == "warn":
+                warnings.warn(
+                    f"result truncated at {len(raw_rows)} rows by the server's row cap; "
+                    "rows were dropped (cursor.truncated is True)",
+                    TruncatedResultWarning,
+                    stacklevel=4,
+                )
+        self.description = tuple(describe(name, type_text) for name, type_text in columns)
+        self._rows = [tuple(r) for r in raw_rows]
+        self.rowcount = len(self._rows)
+        self.truncated = truncated
+        elapsed = meta.get("elapsedMs")
+        self.elapsed_ms = float(elapsed) if elapsed is not None else None
+        logger.debug("query returned %d rows in %s ms", self.rowcount, self.elapsed_ms)
+
+    def _check_result(self) -> None:
+        self._check_open()
+        if self.description is None:
+            raise InterfaceError("no result: call execute() first")
+
+    def fetchone(self) -> Row | None:
+        """The next row, or None when the result is exhausted."""
+        self._check_result()
+        if self._pos >= len(self._rows):
+            return None
+        row = self._rows[self._pos]
+        self._pos += 1
+        return row
+
+    def fetchmany(self, size: int | None = None) -> list[Row]:
+        """Up to `size` (default `arraysize`) next rows."""
+        self._check_result()
+        n = self.arraysize if size is None else size
+        rows = self._rows[self._pos : self._pos + n]
+        self._pos += len(rows)
+        return rows
+
+    def fetchall(self) -> list[Row]:
+        """All remaining rows."""
+        self._check_result()
+        rows = self._rows[self._pos :]
+        self._pos = len(self._rows)
+        return rows
+
+    def __iter__(self) -> Iterator[Row]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Accepted and ignored (PEP 249)."""
+
+    def setoutputsize(self, size: Any, column: int | None = None) -> None:
+        """Accepted and ignored (PEP 249)."""
+
+    def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> None:
+        """Stored procedures do not exist on this service."""
+        raise NotSupportedError("the Analytics API has no stored procedures")

@@ -1,0 +1,86 @@
+"""The PEP 249 exception hierarchy, plus the warning raised for truncated results."""
+
+from __future__ import annotations
+
+import builtins
+
+
+class Warning(builtins.Warning):
+    """Important warnings, such as data truncation (PEP 249)."""
+
+
+class TruncatedResultWarning(Warning):
+    """The server cut the result at its row cap: rows were dropped."""
+
+
+class Error(Exception):
+    """Base of every error this package raises; carries the server's error body if any."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        details: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details = details
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.code and f"[{self.code}]" not in text:
+            text = f"[{self.code}] {text}"
+        if self.details and self.details not in text:
+            text = f"{text} ({self.details})"
+        return text
+
+
+class InterfaceError(Error):
+    """Misuse of the driver itself: bad configuration, closed objects, unusable answers."""
+
+
+class DatabaseError(Error):
+    """Errors related to the database service."""
+
+
+class DataError(DatabaseError):
+    """Problems with processed data, e.g. a truncated result under on_truncation='error'."""
+
+
+class OperationalError(DatabaseError):
+    """Service-side conditions outside the caller's SQL: auth, timeouts, rate limits, outages."""
+
+
+class IntegrityError(DatabaseError):
+    """Relational integrity problems (never raised by this read-only service)."""
+
+
+class InternalError(DatabaseError):
+    """The service reported an internal fault."""
+
+
+class ProgrammingError(DatabaseError):
+    """The query or its parameters are wrong: rejected SQL, bad parameters."""
+
+
+class NotSupportedError(DatabaseError):
+    """The operation is not available on this read-only service."""
+
+
+__all__ = [
+    "DataError",
+    "DatabaseError",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "TruncatedResultWarning",
+    "Warning",
+]

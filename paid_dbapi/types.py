@@ -1,0 +1,458 @@
+"""ClickHouse type strings: one recursive parser, and value converters built once per column.
+
+The service describes every result column with a ClickHouse type string. `parse_type` turns it
+into a `ClickHouseType` tree; `make_converter` turns that tree into one function that maps the
+JSON value the service sent to the exact Python object (ints, Decimals, aware datetimes, ...).
+The SQLAlchemy dialect maps the same tree to SQLAlchemy types, so there is one type system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import ipaddress
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+logger = logging.getLogger(__name__)
+
+Converter = Callable[[Any], Any]
+
+#: Wrappers that do not change the Python value of what they wrap.
+TRANSPARENT = frozenset({"Nullable", "LowCardinality", "SimpleAggregateFunction"})
+INT_SIZES = {
+    "Int8": 8, "Int16": 16, "Int32": 32, "Int64": 64, "Int128": 128, "Int256": 256,
+    "UInt8": 8, "UInt16": 16, "UInt32": 32, "UInt64": 64, "UInt128": 128, "UInt256": 256,
+}  # fmt: skip
+FLOATS = frozenset({"Float32", "Float64", "BFloat16"})
+DECIMAL_PRECISION = {"Decimal32": 9, "Decimal64": 18, "Decimal128": 38, "Decimal256": 76}
+DECIMALS = frozenset({"Decimal", *DECIMAL_PRECISION})
+STRINGS = frozenset({"String", "FixedString", "Enum8", "Enum16", "Enum"})
+DATES = frozenset({"Date", "Date32"})
+DATETIMES = frozenset({"DateTime", "DateTime32", "DateTime64"})
+TIMES = frozenset({"Time", "Time64"})
+INTERVAL_UNITS = {
+    "IntervalNanosecond": dt.timedelta(microseconds=0.001),
+    "IntervalMicrosecond": dt.timedelta(microseconds=1),
+    "IntervalMillisecond": dt.timedelta(milliseconds=1),
+    "IntervalSecond": dt.timedelta(seconds=1),
+    "IntervalMinute": dt.timedelta(minutes=1),
+    "IntervalHour": dt.timedelta(hours=1),
+    "IntervalDay": dt.timedelta(days=1),
+    "IntervalWeek": dt.timedelta(weeks=1),
+}
+#: Calendar intervals have no fixed length: they come back as a plain count.
+CALENDAR_INTERVALS = frozenset({"IntervalMonth", "IntervalQuarter", "IntervalYear"})
+SEMI_STRUCTURED = frozenset({"JSON", "Object", "Dynamic", "Variant"})
+#: Types whose parameters are not types (kept verbatim in `params`).
+RAW_PARAMS = frozenset({"JSON", "Object", "AggregateFunction"})
+
+
+@dataclass(frozen=True)
+class ClickHouseType:
+    """A parsed ClickHouse type: `name`, nested type `args`, literal `params`, tuple field names."""
+
+    text: str
+    name: str
+    args: tuple[ClickHouseType, ...] = ()
+    params: tuple[int | str, ...] = ()
+    field_names: tuple[str, ...] | None = None
+
+    @property
+    def nullable(self) -> bool:
+        """True for `Nullable(T)`, also when wrapped in `LowCardinality`."""
+        t = self
+        while t.name in TRANSPARENT:
+            if t.name == "Nullable":
+                return True
+            t = t.args[-1]
+        return False
+
+    @property
+    def base(self) -> ClickHouseType:
+        """The type with `Nullable`, `LowCardinality` and `SimpleAggregateFunction` peeled off."""
+        t = self
+        while t.name in TRANSPARENT and t.args:
+            t = t.args[-1]
+        return t
+
+    @property
+    def precision(self) -> int | None:
+        """Decimal precision (digits), or DateTime64 sub-second digits."""
+        b = self.base
+        if b.name == "Decimal":
+            return int(b.params[0]) if b.params else 10
+        if b.name in DECIMAL_PRECISION:
+            return DECIMAL_PRECISION[b.name]
+        if b.name == "DateTime64" or b.name == "Time64":
+            return int(b.params[0]) if b.params else 3
+        return None
+
+    @property
+    def scale(self) -> int | None:
+        """Decimal scale (digits after the point)."""
+        b = self.base
+        if b.name == "Decimal":
+            return int(b.params[1]) if len(b.params) > 1 else 0
+        if b.name in DECIMAL_PRECISION:
+            return int(b.params[0])
+        return None
+
+    @property
+    def timezone(self) -> str | None:
+        """The time-zone argument of `DateTime('Zone')` / `DateTime64(p, 'Zone')`, if any."""
+        b = self.base
+        if b.name in ("DateTime", "DateTime32") and b.params:
+            return str(b.params[0])
+        if b.name == "DateTime64" and len(b.params) > 1:
+            return str(b.params[1])
+        return None
+
+    @property
+    def length(self) -> int | None:
+        """FixedString(N) length in bytes."""
+        b = self.base
+        return int(b.params[0]) if b.name == "FixedString" else None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^'\\]|\\.)*')|(?P<quoted>`(?:[^`\\]|\\.)*`|\"(?:[^\"\\]|\\.)*\")"
+    r"|(?P<num>-?\d+(?:\.\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_.]*)|(?P<punct>[(),=]))"
+)
+
+
+class _Parser:
+    """Recursive-descent parser over ClickHouse type syntax."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, what: str) -> ValueError:
+        return ValueError(f"cannot parse ClickHouse type {self.text!r}: {what} at {self.pos}")
+
+    def peek(self) -> tuple[str, str] | None:
+        m = _TOKEN.match(self.text, self.pos)
+        if not m or m.end() == m.start() or m.lastgroup is None:
+            return None
+        return m.lastgroup, m.group(m.lastgroup)
+
+    def next(self) -> tuple[str, str]:
+        m = _TOKEN.match(self.text, self.pos)
+        if not m or m.lastgroup is None:
+            raise self.fail("unexpected text")
+        self.pos = m.end()
+        return m.lastgroup, m.group(m.lastgroup)
+
+    def expect(self, punct: str) -> None:
+        kind, value = self.next()
+        if kind != "punct" or value != punct:
+            raise self.fail(f"expected {punct!r}")
+
+    def raw_until_close(self) -> str:
+        """Return the raw text up to the matching ')' (for parameters that are not types)."""
+        depth, start = 0, self.pos
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if ch in "'`\"":
+                _kind, _ = self.next()
+                continue
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    return self.text[start : self.pos]
+                depth -= 1
+            self.pos += 1
+        raise self.fail("unbalanced parentheses")
+
+    def parse(self) -> ClickHouseType:
+        start = self.pos
+        kind, name = self.next()
+        if kind != "ident":
+            raise self.fail("expected a type name")
+        args: list[ClickHouseType] = []
+        params: list[int | str] = []
+        fields: list[str] = []
+        peeked = self.peek()
+        if peeked == ("punct", "("):
+            self.next()
+            if name in RAW_PARAMS:
+                raw = self.raw_until_close().strip()
+                if name == "AggregateFunction":
+                    func, rest = _split_top_level(raw)
+                    params.append(func.strip())
+                    sub = _Parser(rest)
+                    while sub.peek() is not None:
+                        args.append(sub.parse())
+                        if sub.peek() == ("punct", ","):
+                            sub.next()
+                elif raw:
+                    params.append(raw)
+            elif self.peek() != ("punct", ")"):
+                self._arguments(name, args, params, fields)
+            self.expect(")")
+        text = self.text[start : self.pos].strip()
+        if fields and len(fields) != len(args):
+            raise self.fail("mixed named and unnamed tuple elements")
+        return ClickHouseType(text, name, tuple(args), tuple(params), tuple(fields) or None)
+
+    def _arguments(
+        self, name: str, args: list[ClickHouseType], params: list[int | str], fields: list[str]
+    ) -> None:
+        first = True
+        while True:
+            kind, value = self.peek() or ("", "")
+            if kind == "str":
+                self.next()
+                params.append(_unquote(value))
+                if self.peek() == ("punct", "="):  # Enum member: 'name' = value
+                    self.next()
+                    self.next()
+            elif kind == "num":
+                self.next()
+                params.append(int(value) if value.lstrip("-").isdigit() else value)
+            elif name == "SimpleAggregateFunction" and first:
+                self.next()
+                params.append(value if kind == "ident" else _unquote(value))
+                if self.peek() == ("punct", "("):  # e.g. anyLast(x) parameters
+                    self.next()
+                    self.raw_until_close()
+                    self.expect(")")
+            elif kind in ("ident", "quoted"):
+                save = self.pos
+                self.next()
+                after = self.peek()
+                if after is not None and after[0] in ("ident", "quoted"):
+                    fields.append(_unquote(value))  # named element: `name Type`
+                    args.append(self.parse())
+                else:
+                    self.pos = save
+                    args.append(self.parse())
+            else:
+                raise self.fail("unexpected token")
+            first = False
+            if self.peek() == ("punct", ","):
+                self.next()
+                continue
+            return
+
+
+def _split_top_level(raw: str) -> tuple[str, str]:
+    """Split `f(a, b), T1, T2` at its first comma outside parentheses."""
+    depth = 0
+    for i, ch in enumerate(raw):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            return raw[:i], raw[i + 1 :]
+    return raw, ""
+
+
+def _unquote(token: str) -> str:
+    if token[:1] in "'`\"" and token[-1:] == token[:1]:
+        body = token[1:-1]
+        return re.sub(r"\\(.)", r"\1", body) if "\\" in body else body
+    return token
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_type(text: str) -> ClickHouseType:
+    """Parse a ClickHouse type string such as `Nullable(DateTime64(3, 'UTC'))` (cached)."""
+    parser = _Parser(text)
+    result = parser.parse()
+    if parser.peek() is not None:
+        raise parser.fail("trailing text")
+    return result
+
+
+# --- value converters ---------------------------------------------------------------------
+
+
+def _to_int(value: Any) -> int:
+    return value if type(value) is int else int(value)
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if type(value) is Decimal:
+        return value
+    if isinstance(value, float):  # never produced by our body parser; be exact anyway
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def _parse_datetime(text: str) -> dt.datetime:
+    """ClickHouse text `YYYY-MM-DD hh:mm:ss[.fffffffff]`; digits past microseconds are cut."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        head, dot, frac = text.partition(".")
+        if not dot:
+            raise
+        return dt.datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}")
+
+
+def _datetime_converter(zone: str | None) -> Converter:
+    if zone is None:
+        return _parse_datetime
+    tz = dt.timezone.utc if zone in ("UTC", "Etc/UTC") else ZoneInfo(zone)
+
+    def convert(value: Any) -> dt.datetime:
+        return _parse_datetime(value).replace(tzinfo=tz)
+
+    return convert
+
+
+def _parse_time(value: Any) -> dt.timedelta:
+    """ClickHouse `Time` text `[-]hhh:mm:ss[.fff]` as a signed duration."""
+    if isinstance(value, (int, float)):
+        return dt.timedelta(seconds=value)
+    text = str(value)
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes, seconds = text.lstrip("-").split(":")
+    return sign * dt.timedelta(
+        hours=int(hours), minutes=int(minutes), seconds=float(Decimal(seconds))
+    )
+
+
+def _to_float(value: Any) -> float:
+    return float(value)  # handles Decimal, int and the strings 'nan', 'inf', '-inf'
+
+
+def plain_json(value: Any) -> Any:
+    """Semi-structured payloads: numbers parsed as Decimal become floats again."""
+    if isinstance(value, dict):
+        return {k: plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_json(v) for v in value]
+    if type(value) is Decimal:
+        return float(value)
+    return value
+
+
+def _nullable(inner: Converter) -> Converter:
+    def convert(value: Any) -> Any:
+        return None if value is None else inner(value)
+
+    return convert
+
+
+def _interval(unit: dt.timedelta) -> Converter:
+    def convert(value: Any) -> dt.timedelta:
+        return unit * int(value)
+
+    return convert
+
+
+def _array(inner: Converter | None) -> Converter | None:
+    if inner is None:
+        return None
+
+    def convert(value: Any) -> list[Any]:
+        return [inner(v) for v in value]
+
+    return convert
+
+
+def _map(key: Converter | None, val: Converter | None) -> Converter:
+    k = key or (lambda x: x)
+    v = val or (lambda x: x)
+
+    def convert(value: Any) -> dict[Any, Any]:
+        items = value.items() if isinstance(value, dict) else value
+        return {k(a): v(b) for a, b in items}
+
+    return convert
+
+
+def _tuple(t: ClickHouseType, naive_tz: str | None) -> Converter:
+    convs = [_converter(a, naive_tz) or (lambda x: x) for a in t.args]
+    names = t.field_names
+
+    def convert(value: Any) -> Any:
+        items = list(value.values()) if isinstance(value, dict) else value
+        converted = [c(v) for c, v in zip(convs, items, strict=False)]
+        return dict(zip(names, converted, strict=False)) if names else tuple(converted)
+
+    return convert
+
+
+def _converter(t: ClickHouseType, naive_tz: str | None) -> Converter | None:
+    """The converter for `t`, or None when the JSON value is already the right object."""
+    name = t.name
+    if name in TRANSPARENT and t.args:
+        inner = _converter(t.args[-1], naive_tz)
+        return _nullable(inner) if inner is not None and name == "Nullable" else inner
+    if name in INT_SIZES:
+        return _to_int if INT_SIZES[name] >= 64 else None
+    if name in FLOATS:
+        return _to_float
+    if name in DECIMALS:
+        return _to_decimal
+    if name in STRINGS or name == "Bool" or name == "Nothing":
+        return None
+    if name == "UUID":
+        return uuid.UUID
+    if name in DATES:
+        return dt.date.fromisoformat
+    if name in DATETIMES:
+        return _datetime_converter(t.timezone or naive_tz)
+    if name in TIMES:
+        return _parse_time
+    if name in ("IPv4", "IPv6"):
+        return ipaddress.ip_address
+    if name in INTERVAL_UNITS:
+        return _interval(INTERVAL_UNITS[name])
+    if name in CALENDAR_INTERVALS:
+        return _to_int
+    if name == "Array" and t.args:
+        return _array(_converter(t.args[0], naive_tz))
+    if name == "Map" and len(t.args) == 2:
+        return _map(_converter(t.args[0], naive_tz), _converter(t.args[1], naive_tz))
+    if name == "Tuple" and t.args:
+        return _tuple(t, naive_tz)
+    if name == "Nested" and t.args:
+        row = _tuple(t, naive_tz)
+        return lambda value: [row(v) for v in value]
+    if name in SEMI_STRUCTURED:
+        return plain_json
+    logger.debug("no converter for ClickHouse type %s; values pass through as sent", t.text)
+    return None
+
+
+def make_converter(t: ClickHouseType | str, naive_timezone: str | None = None) -> Converter:
+    """Build the converter for one column (NULL-safe); identity when no conversion is needed.
+
+    `naive_timezone` attaches a zone to `DateTime` values whose type names none.
+    """
+    parsed = parse_type(t) if isinstance(t, str) else t
+    conv = _converter(parsed, naive_timezone)
+    if conv is None:
+        return _identity
+    return _nullable(conv)
+
+
+def column_converter(type_text: str, naive_timezone: str | None = None) -> Converter | None:
+    """Converter for a result column, or None if its values need no conversion.
+
+    Unparseable type strings are tolerated (values pass through) so that a new server type
+    never breaks a query.
+    """
+    try:
+        parsed = parse_type(type_text)
+    except ValueError:
+        logger.debug("unparseable ClickHouse type %r; values pass through as sent", type_text)
+        return None
+    return _converter(parsed, naive_timezone)
+
+
+def _identity(value: Any) -> Any:
+    return value
