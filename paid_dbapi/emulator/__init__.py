@@ -1,0 +1,112 @@
+"""A local emulator of the Paid Analytics API on embedded ClickHouse (chDB), with demo data.
+
+`Emulator()` generates the demo organizations' data once per process and answers the three
+endpoints in-process (`.transport()`) or over loopback HTTP (`.serve()`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+
+from .app import PREFIX, App, Transport
+from .data import Dataset, demo_keys, load
+from .engine import Limits
+
+DEMO_BASE_URL = f"http://localhost{PREFIX}"
+DEFAULT_ROW_LIMIT = 10_000
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY_LIMIT = 2 * 1024**3
+
+
+class Emulator:
+    """The Analytics API over demo data, with the service's limits and optional fault knobs."""
+
+    def __init__(
+        self,
+        *,
+        scale: float = 1,
+        seed: int = 42,
+        row_limit: int = DEFAULT_ROW_LIMIT,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        rate_limit: float | None = None,
+        latency: float = 0.0,
+        fail_rate: float = 0.0,
+    ) -> None:
+        self.dataset: Dataset = load(scale, seed)
+        self.app = App(
+            self.dataset,
+            Limits(row_limit=row_limit, timeout=timeout, memory_limit=memory_limit),
+            rate_limit=rate_limit,
+            latency=latency,
+            fail_rate=fail_rate,
+        )
+
+    def keys(self) -> dict[str, str]:
+        """Organization name -> API key (the first is the default demo organization)."""
+        return {org.name: org.api_key for org in self.dataset.organizations}
+
+    def transport(self) -> httpx.BaseTransport:
+        """An in-process httpx transport; use with base URL `DEMO_BASE_URL`."""
+        return Transport(self.app)
+
+    @contextlib.contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve over HTTP in a background thread; yields the base URL."""
+        import uvicorn
+
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        bound = sock.getsockname()[1]
+        server = uvicorn.Server(
+            uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
+        )
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not server.started:
+            sock.close()
+            raise RuntimeError(f"the emulator could not start on {host}:{bound}")
+        shown = f"[{host}]" if ":" in host else host
+        try:
+            yield f"http://{shown}:{bound}{PREFIX}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=15)
+            sock.close()
+
+
+_default: Emulator | None = None
+_default_lock = threading.Lock()
+
+
+def default_emulator() -> Emulator:
+    """The process-wide emulator with default settings (created on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Emulator()
+        return _default
+
+
+def demo_transport(org: str | None = None) -> tuple[httpx.BaseTransport, str]:
+    """(in-process transport, API key of `org` or of the first demo organization)."""
+    emulator = default_emulator()
+    keys = emulator.keys()
+    name = org or next(iter(keys))
+    if name not in keys:
+        raise KeyError(f"{name!r} (demo organizations: {', '.join(keys)})")
+    return emulator.transport(), keys[name]
+
+
+__all__ = ["DEMO_BASE_URL", "Emulator", "default_emulator", "demo_keys", "demo_transport"]

@@ -1,0 +1,332 @@
+"""The emulator's HTTP layer: a framework-free core handler, an ASGI adapter, a sync transport.
+
+`App.handle(method, path, query, headers, body)` answers exactly like the service (paths,
+auth, JSON shapes, error bodies, limits). The ASGI adapter serves it through uvicorn; the
+httpx transport calls it in-process, without a port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import math
+import random
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+
+from ..literals import quote_string, render_literal
+from . import data
+from .engine import Engine, EngineError, Limits
+from .guard import GuardError, check
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/api/v2/experimental/analytics"
+JSON_HEADERS = {"content-type": "application/json"}
+SIGNALS_DEFAULT_DAYS = 30
+
+#: ClickHouse error name -> (HTTP status, API code)
+ENGINE_ERRORS = {
+    "TIMEOUT_EXCEEDED": (408, "QUERY_TIMEOUT"),
+    "MEMORY_LIMIT_EXCEEDED": (400, "MEMORY_LIMIT"),
+    "UNKNOWN_TABLE": (400, "UNKNOWN_TABLE"),
+    "UNKNOWN_IDENTIFIER": (400, "UNKNOWN_COLUMN"),
+    "SYNTAX_ERROR": (400, "SYNTAX_ERROR"),
+    "UNKNOWN_DATABASE": (400, "QUALIFIED_NAME"),
+    "READONLY": (400, "NOT_A_SELECT"),
+    "ACCESS_DENIED": (400, "FORBIDDEN_FUNCTION"),
+    "UNKNOWN_FUNCTION": (400, "QUERY_ERROR"),
+}
+
+
+@dataclass
+class Response:
+    """A status, headers and body."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=lambda: dict(JSON_HEADERS))
+
+
+def error(status: int, code: str, message: str, details: str = "") -> Response:
+    """An error answer in the contract's shape."""
+    payload = {"error": message, "code": code, "details": details}
+    return Response(status, json.dumps(payload).encode())
+
+
+_PATH = re.compile(r"(?:/[\w.-]+){2,}")
+
+
+def sanitize(message: str) -> str:
+    """Remove internal database names, organization ids and file paths from a message."""
+    for name in data.internal_names():
+        message = message.replace(f"`{name}`.", "").replace(f"{name}.", "").replace(name, "")
+    message = _PATH.sub("<path>", message)
+    return message[:1000]
+
+
+class _Bucket:
+    """A token bucket: `rate` requests per second, bursts up to max(1, rate)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+
+    def take(self) -> float:
+        """0 when a request may pass, else the seconds to wait."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class App:
+    """The three endpoints over one data set, with its limits and fault knobs."""
+
+    def __init__(
+        self,
+        dataset: data.Dataset,
+        limits: Limits,
+        *,
+        rate_limit: float | None = None,
+        latency: float = 0.0,
+        fail_rate: float = 0.0,
+    ) -> None:
+        self.engine = Engine()
+        self.dataset = dataset
+        self.limits = limits
+        self.rate_limit = rate_limit
+        self.latency = latency
+        self.fail_rate = fail_rate
+        self._orgs = {org.api_key: org for org in dataset.organizations}
+        self._buckets: dict[str, _Bucket] = {}
+        self._faults = random.Random(dataset.seed)
+        self._lock = threading.Lock()
+        self._schemas: dict[str, bytes] = {}
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> Response:
+        """Answer one request (headers are lower-cased)."""
+        if self.latency:
+            time.sleep(self.latency)
+        route = path[len(PREFIX) :] if path.startswith(PREFIX) else None
+        endpoints = {"/query": "POST", "/schema": "GET", "/signals/metadata": "GET"}
+        if route not in endpoints:
+            return error(404, "NOT_FOUND", f"no such endpoint: {path[:200]}")
+        if method != endpoints[route]:
+            return error(405, "METHOD_NOT_ALLOWED", f"{route} expects {endpoints[route]}")
+        auth = headers.get("authorization", "")
+        scheme, _, key = auth.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            return error(401, "UNAUTHENTICATED", "missing or malformed Authorization header",
+                         "send Authorization: Bearer <API key>")  # fmt: skip
+        org = self._orgs.get(key.strip())
+        if org is None:
+            return error(403, "INVALID_API_KEY", "the API key is not valid")
+        if self.rate_limit:
+            with self._lock:
+                wait = self._buckets.setdefault(org.api_key, _Bucket(self.rate_limit)).take()
+            if wait:
+                response = error(429, "RATE_LIMITED", "too many requests",
+                                 f"retry after {math.ceil(wait)} s")  # fmt: skip
+                response.headers["retry-after"] = str(math.ceil(wait))
+                return response
+        if self.fail_rate:
+            with self._lock:
+                failing = self._faults.random() < self.fail_rate
+            if failing:
+                html = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+                return Response(503, html, {"content-type": "text/html"})
+        try:
+            if route == "/query":
+                return self.query(org, body)
+            if route == "/schema":
+                return Response(200, self.schema(org))
+            return self.signals(org, parse_qs(query, keep_blank_values=True))
+        except Exception:
+            logger.exception("internal error while answering %s", route)
+            return error(500, "INTERNAL_ERROR", "internal error")
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    def query(self, org: data.Organization, body: bytes) -> Response:
+        """POST /query: guard, run, and splice ClickHouse's own JSON rows into the answer."""
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return error(400, "BAD_REQUEST", "the request body is not valid JSON")
+        if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+            return error(400, "BAD_REQUEST", 'the body must be {"query": "<SQL>"}')
+        sql = request["query"]
+        try:
+            check(sql)
+        except GuardError as exc:
+            return error(400, exc.code, exc.message, sanitize(exc.details))
+        started = time.perf_counter()
+        try:
+            result = self.engine.run(org.database, sql, self.limits)
+        except EngineError as exc:
+            status, code = ENGINE_ERRORS.get(exc.name, (400, "QUERY_ERROR"))
+            if status == 408:
+                message = f"the query ran past the {self.limits.timeout:g} s execution limit"
+            elif code == "MEMORY_LIMIT":
+                message = "the query exceeded the memory limit"
+            else:
+                message = "the query failed"
+            return error(status, code, message, sanitize(exc.message))
+        elapsed = (time.perf_counter() - started) * 1000
+        columns = [{"name": n, "type": t} for n, t in zip(result.names, result.types, strict=True)]
+        meta = {
+            "rowCount": len(result.row_texts),
+            "elapsedMs": round(elapsed, 3),
+            "truncated": result.truncated,
+        }
+        payload = (
+            '{"columns":' + json.dumps(columns) + ',"rows":[' + ",".join(result.row_texts)
+            + '],"meta":' + json.dumps(meta) + "}"
+        )  # fmt: skip
+        return Response(200, payload.encode())
+
+    def schema(self, org: data.Organization) -> bytes:
+        """GET /schema, read back from the engine's system tables (cached per organization)."""
+        cached = self._schemas.get(org.database)
+        if cached is not None:
+            return cached
+        db = quote_string(org.database)
+        tables = self.engine.rows(
+            f"SELECT name, comment FROM system.tables WHERE database = {db} ORDER BY name"
+        )
+        columns = self.engine.rows(
+            f"SELECT table, name, type, comment FROM system.columns WHERE database = {db} "
+            "ORDER BY table, position"
+        )
+        views = [
+            {
+                "name": name,
+                "comment": comment,
+                "columns": [
+                    {"name": c, "type": t, "comment": doc}
+                    for table, c, t, doc in columns
+                    if table == name
+                ],
+            }
+            for name, comment in tables
+        ]
+        body = json.dumps({"views": views}).encode()
+        self._schemas[org.database] = body
+        return body
+
+    def signals(self, org: data.Organization, params: dict[str, list[str]]) -> Response:
+        """GET /signals/metadata: JSON paths and observed types per signal name."""
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        try:
+            to_date = _date_param(params, "toDate") or now
+            from_date = _date_param(params, "fromDate") or to_date - dt.timedelta(
+                days=SIGNALS_DEFAULT_DAYS
+            )
+        except ValueError as exc:
+            return error(400, "INVALID_DATE", "fromDate and toDate must be ISO date-times",
+                         str(exc))  # fmt: skip
+        if from_date > to_date:
+            return error(400, "INVALID_DATE", "fromDate is after toDate")
+        where = (
+            f"created_at >= {render_literal(from_date)} AND created_at < {render_literal(to_date)}"
+        )
+        name = params.get("signalName", [""])[0]
+        if name:
+            where += f" AND signal_name = {quote_string(name)}"
+        rows = self.engine.rows(
+            f"SELECT signal_name, distinctJSONPathsAndTypes(data) FROM fact_signal "
+            f"WHERE {where} GROUP BY signal_name ORDER BY signal_name",
+            database=org.database,
+        )
+        signals = [
+            {
+                "signalName": signal,
+                "paths": [{"path": p, "types": types} for p, types in sorted(paths.items())],
+            }
+            for signal, paths in rows
+        ]
+        meta = {"fromDate": _iso(from_date), "toDate": _iso(to_date)}
+        return Response(200, json.dumps({"signals": signals, "meta": meta}).encode())
+
+    # -- adapters ----------------------------------------------------------------------------
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> None:
+        """ASGI entry point (served by uvicorn)."""
+        if scope["type"] != "http":
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        response = await asyncio.to_thread(
+            self.handle, scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
+            headers, b"".join(chunks),
+        )  # fmt: skip
+        await send({
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
+        })  # fmt: skip
+        await send({"type": "http.response.body", "body": response.body})
+
+
+class Transport(httpx.BaseTransport):
+    """An httpx transport answering from an `App` in-process (no socket, synchronous)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        response = self.app.handle(
+            request.method, request.url.path, request.url.query.decode("latin-1"), headers, body
+        )
+        return httpx.Response(response.status, headers=response.headers, content=response.body)
+
+
+def _date_param(params: dict[str, list[str]], name: str) -> dt.datetime | None:
+    values = params.get(name)
+    if not values or not values[0]:
+        return None
+    text = values[0].strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name}={values[0][:40]!r} is not an ISO date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat() + "Z"
