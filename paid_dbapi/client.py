@@ -114,7 +114,7 @@ class Client:
         params: dict[str, str] | None = None,
     ) -> Any:
         """Send one logical request (retrying what is retryable); return the parsed JSON."""
-        deadline = time.monotonic() + self.retry_budget
+        budget = _Budget(self.retry_budget)
         attempt = 0
         while True:
             attempt += 1
@@ -148,11 +148,11 @@ class Client:
                     if not retryable:
                         raise self._scrub(error_from_response(status, body, attempt)) from None
                     delay = self._delay(attempt, response.headers.get("Retry-After"))
-                    if self._may_retry(attempt, delay, deadline, failure):
+                    if self._may_retry(attempt, delay, budget, failure):
                         continue
                     raise self._scrub(error_from_response(status, body, attempt)) from None
             delay = self._delay(attempt, None)
-            if self._may_retry(attempt, delay, deadline, failure):
+            if self._may_retry(attempt, delay, budget, failure):
                 continue
             if attempt > 1:
                 failure.message = f"{failure.message} (after {attempt} attempts)"
@@ -166,12 +166,25 @@ class Client:
                 delay = max(delay, float(retry_after))
         return delay
 
-    def _may_retry(self, attempt: int, delay: float, deadline: float, failure: Error) -> bool:
-        if attempt > self.max_retries or time.monotonic() + delay > deadline:
+    def _may_retry(self, attempt: int, delay: float, budget: _Budget, failure: Error) -> bool:
+        if attempt > self.max_retries or not budget.allows(delay):
             return False
         logger.info(
             "retrying in %.2fs (attempt %d of %d): %s",
             delay, attempt + 1, self.max_retries + 1, self._scrub(failure).message,
         )  # fmt: skip
         time.sleep(delay)
+        budget.spent += delay
         return True
+
+
+class _Budget:
+    """The total time one logical request may spend on retries (wall clock and waits)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.spent = 0.0
+
+    def allows(self, delay: float) -> bool:
+        return self.spent + delay <= self.seconds and time.monotonic() + delay <= self.deadline

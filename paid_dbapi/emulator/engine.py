@@ -69,6 +69,7 @@ class Engine:
                     "SET session_timezone = 'UTC'",
                     "SET output_format_json_quote_64bit_integers = 1",
                     "SET output_format_json_quote_decimals = 0",
+                    "SET output_format_json_quote_denormals = 1",
                     "SET output_format_json_named_tuples_as_objects = 1",
                     "SET result_overflow_mode = 'break'",
                 ):

@@ -1,0 +1,227 @@
+"""The type parser and value converters, checked against values ClickHouse itself produced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import math
+import uuid
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import paid_dbapi
+from paid_dbapi.types import make_converter, parse_type
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "nullable", "base", "precision", "scale", "timezone", "length"),
+    [
+        ("UInt64", "UInt64", False, "UInt64", None, None, None, None),
+        ("Nullable(DateTime64(3, 'UTC'))", "Nullable", True, "DateTime64", 3, None, "UTC", None),
+        (
+            "LowCardinality(Nullable(String))",
+            "LowCardinality",
+            True,
+            "String",
+            None,
+            None,
+            None,
+            None,
+        ),
+        ("Decimal(38, 10)", "Decimal", False, "Decimal", 38, 10, None, None),
+        ("Decimal128(4)", "Decimal128", False, "Decimal128", 38, 4, None, None),
+        ("FixedString(16)", "FixedString", False, "FixedString", None, None, None, 16),
+        (
+            "DateTime('Europe/Paris')",
+            "DateTime",
+            False,
+            "DateTime",
+            None,
+            None,
+            "Europe/Paris",
+            None,
+        ),
+        (
+            "SimpleAggregateFunction(sum, UInt64)",
+            "SimpleAggregateFunction",
+            False,
+            "UInt64",
+            None,
+            None,
+            None,
+            None,
+        ),
+        ("Enum8('a' = 1, 'b\\'c' = -2)", "Enum8", False, "Enum8", None, None, None, None),
+        ("JSON(max_dynamic_paths=10, a.b UInt32)", "JSON", False, "JSON", None, None, None, None),
+        (
+            "AggregateFunction(quantiles(0.5, 0.9), UInt64)",
+            "AggregateFunction",
+            False,
+            "AggregateFunction",
+            None,
+            None,
+            None,
+            None,
+        ),
+    ],
+)
+def test_parse_type_properties(
+    text: str,
+    name: str,
+    nullable: bool,
+    base: str,
+    precision: int | None,
+    scale: int | None,
+    timezone: str | None,
+    length: int | None,
+) -> None:
+    t = parse_type(text)
+    assert (t.text, t.name, t.nullable, t.base.name) == (text, name, nullable, base)
+    assert (t.precision, t.scale, t.timezone, t.length) == (precision, scale, timezone, length)
+
+
+def test_parse_named_tuple_and_enum_members() -> None:
+    t = parse_type("Tuple(a UInt64, `b c` Nullable(Decimal(38, 10)))")
+    assert t.field_names == ("a", "b c")
+    assert [a.text for a in t.args] == ["UInt64", "Nullable(Decimal(38, 10))"]
+    assert parse_type("Enum8('a' = 1, 'b\\'c' = -2)").params == ("a", "b'c")
+
+
+@pytest.mark.parametrize("bad", ["", "Array(", "Map(String UInt8", "Nullable(String))", "1abc"])
+def test_parse_type_rejects_malformed(bad: str) -> None:
+    with pytest.raises(ValueError, match="cannot parse"):
+        parse_type(bad)
+
+
+def test_unknown_type_passes_value_through(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG", logger="paid_dbapi.types")
+    assert make_converter("Geometry2099")({"x": 1}) == {"x": 1}
+    assert "Geometry2099" in caplog.text
+
+
+# Each case: SQL expression, expected Python value, expected type code.
+CASES = [
+    ("toUInt64(18446744073709551615)", 18446744073709551615, "UInt64"),
+    ("toInt64(-9223372036854775808)", -9223372036854775808, "Int64"),
+    ("toUInt128('340282366920938463463374607431768211455')", 2**128 - 1, "UInt128"),
+    (
+        "toInt256('-57896044618658097711785492504343953926634992332820282019728792003956564819968')",
+        -(2**255),
+        "Int256",
+    ),
+    ("toUInt8(255)", 255, "UInt8"),
+    ("toInt32(-2147483648)", -(2**31), "Int32"),
+    (
+        "toDecimal128('1234567890123456789012345678.9012345678', 10)",
+        Decimal("1234567890123456789012345678.9012345678"),
+        "Decimal(38, 10)",
+    ),
+    (
+        "toDecimal256('-0.000000000000000000000000000000000001', 40)",
+        Decimal("-1E-36"),
+        "Decimal(76, 40)",
+    ),
+    ("toDecimal32('0.5', 4)", Decimal("0.5"), "Decimal(9, 4)"),
+    ("toFloat64(0.1)", 0.1, "Float64"),
+    ("toFloat32(1.5)", 1.5, "Float32"),
+    ("true", True, "Bool"),
+    ("'a\\'b\\\\c\\0'", "a'b\\c\0", "String"),
+    ("toFixedString('ab', 2)", "ab", "FixedString(2)"),
+    (
+        "toUUID('61f0c404-5cb3-11e7-907b-a6006ad3dba0')",
+        uuid.UUID("61f0c404-5cb3-11e7-907b-a6006ad3dba0"),
+        "UUID",
+    ),
+    ("toDate('2026-11-01')", dt.date(2026, 11, 1), "Date"),
+    ("toDate32('1900-01-01')", dt.date(1900, 1, 1), "Date32"),
+    (
+        "toDateTime('2026-11-01 08:15:00', 'UTC')",
+        dt.datetime(2026, 11, 1, 8, 15, tzinfo=dt.timezone.utc),
+        "DateTime('UTC')",
+    ),
+    ("toDateTime('2026-11-01 08:15:00')", dt.datetime(2026, 11, 1, 8, 15), "DateTime"),
+    (
+        "toDateTime64('2026-11-01 08:15:00.123', 3, 'Asia/Tokyo')",
+        dt.datetime(2026, 11, 1, 8, 15, 0, 123000, tzinfo=ZoneInfo("Asia/Tokyo")),
+        "DateTime64(3, 'Asia/Tokyo')",
+    ),
+    (
+        "toDateTime64('2026-11-01 08:15:00.123456789', 9, 'UTC')",
+        dt.datetime(2026, 11, 1, 8, 15, 0, 123456, tzinfo=dt.timezone.utc),
+        "DateTime64(9, 'UTC')",
+    ),
+    ("CAST('b', 'Enum8(\\'a\\' = 1, \\'b\\' = 2)')", "b", "Enum8('a' = 1, 'b' = 2)"),
+    ("toIPv4('10.1.2.3')", ipaddress.IPv4Address("10.1.2.3"), "IPv4"),
+    ("toIPv6('2001:db8::1')", ipaddress.IPv6Address("2001:db8::1"), "IPv6"),
+    ("CAST(NULL, 'Nullable(Int64)')", None, "Nullable(Int64)"),
+    ("toLowCardinality('x')", "x", "LowCardinality(String)"),
+    ("[toInt64(1), NULL, 3]", [1, None, 3], "Array(Nullable(Int64))"),
+    ("map('k', toUInt64(1))", {"k": 1}, "Map(String, UInt64)"),
+    (
+        "map(toUInt64(7), [toDecimal64('1.25', 2)])",
+        {7: [Decimal("1.25")]},
+        "Map(UInt64, Array(Decimal(18, 2)))",
+    ),
+    ("tuple(toUInt64(1), 'a')", (1, "a"), "Tuple(UInt64, String)"),
+    (
+        "CAST((1, 'x'), 'Tuple(a UInt64, b String)')",
+        {"a": 1, "b": "x"},
+        "Tuple(a UInt64, b String)",
+    ),
+    ("toIntervalDay(3)", dt.timedelta(days=3), "IntervalDay"),
+    ("toIntervalMonth(2)", 2, "IntervalMonth"),
+    ('CAST(\'{"a": {"b": 1.5}, "s": "x"}\', \'JSON\')', {"a": {"b": 1.5}, "s": "x"}, "JSON"),
+    ("CAST(nan, 'Float64')", "nan", "Float64"),
+    ("CAST(-inf, 'Float64')", -math.inf, "Float64"),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected", "type_code"), CASES, ids=[c[0][:40] for c in CASES])
+def test_values_come_back_exact(
+    conn: paid_dbapi.Connection, expr: str, expected: object, type_code: str
+) -> None:
+    cur = conn.cursor()
+    cur.execute(f"SELECT {expr} AS v")
+    (value,) = cur.fetchone() or (object(),)
+    assert cur.description is not None
+    assert cur.description[0][1] == type_code
+    if expected == "nan":
+        assert isinstance(value, float)
+        assert math.isnan(value)
+        return
+    assert value == expected
+    assert type(value) is type(expected)
+    if isinstance(expected, dt.datetime):
+        assert value.utcoffset() == expected.utcoffset()
+
+
+def test_38_digit_decimal_survives_the_json_body(conn: paid_dbapi.Connection) -> None:
+    """A 38-digit Decimal arrives as a JSON number; a float parse would lose digits."""
+    cur = conn.cursor()
+    cur.execute("SELECT toDecimal128('9999999999999999999999999999.9999999999', 10)")
+    (value,) = cur.fetchone() or (None,)
+    assert value == Decimal("9999999999999999999999999999.9999999999")
+    assert float(value) != value  # a double cannot hold it
+
+
+def test_naive_timezone_switch(emulator: object) -> None:
+    with paid_dbapi.connect(demo=True, naive_timezone="Europe/Paris") as c:
+        cur = c.cursor()
+        cur.execute(
+            "SELECT toDateTime('2026-07-01 12:00:00'), toDateTime('2026-07-01 12:00:00', 'UTC')"
+        )
+        naive, utc = cur.fetchone() or (None, None)
+    assert naive == dt.datetime(2026, 7, 1, 12, tzinfo=ZoneInfo("Europe/Paris"))
+    assert utc.tzinfo is dt.timezone.utc
+
+
+def test_type_objects_compare_equal_to_type_codes() -> None:
+    assert paid_dbapi.NUMBER == "Nullable(UInt64)"
+    assert paid_dbapi.NUMBER == "Decimal(38, 10)"
+    assert paid_dbapi.STRING == "LowCardinality(String)"
+    assert paid_dbapi.DATETIME == "DateTime64(3, 'UTC')"
+    assert paid_dbapi.DATETIME == "Date32"
+    assert paid_dbapi.NUMBER != "String"
+    assert paid_dbapi.STRING != "not a type("
