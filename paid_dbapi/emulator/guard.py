@@ -201,6 +201,8 @@ def _check_tree(root: exp.Expression) -> None:
             raise GuardError("NOT_A_SELECT", "only SELECT queries are allowed")
         if isinstance(node, exp.Table):
             _check_table(node, views, ctes)
+        elif isinstance(node, exp.Values):
+            raise GuardError("FORBIDDEN_TABLE_FUNCTION", "VALUES is not allowed", "query the views")
         elif isinstance(node, exp.Func):
             name = _function_name(node)
             if name is not None and not function_allowed(name):
