@@ -41,6 +41,9 @@ class Cursor:
         self.truncated = False
         #: Server-side execution time of the last query, in milliseconds.
         self.elapsed_ms: float | None = None
+        #: Truncation handling for this cursor: "warn", "error" or "ignore" (default: the
+        #: connection's `on_truncation`).
+        self.on_truncation: str = connection.on_truncation
         self._rows: list[Row] = []
         self._pos = 0
         self._closed = False
@@ -120,7 +123,7 @@ class Cursor:
         except (ValueError, TypeError, ArithmeticError) as exc:
             raise InterfaceError(f"cannot decode a value: {exc}") from None
         if truncated:
-            mode = self.connection.on_truncation
+            mode = self.on_truncation
             if mode == "error":
                 raise DataError(
                     f"the result exceeded the server's row cap and was cut at {len(raw_rows)} "

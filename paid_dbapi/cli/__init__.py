@@ -1,0 +1,273 @@
+"""`paid-sql`: run SQL against the Paid Analytics API from a terminal or a pipeline.
+
+Exit status: 0 success, 1 query or connection error, 2 usage error, 3 result truncated
+at the server's row cap, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from .. import connect
+from ..connection import Connection
+from ..exceptions import Error
+from ..extract import DEFAULT_PAGE_SIZE, Extract
+from ..urls import connect_args_from_url
+from .formats import FORMATS, write
+
+logger = logging.getLogger(__name__)
+
+EXIT_ERROR, EXIT_USAGE, EXIT_TRUNCATED, EXIT_INTERRUPTED = 1, 2, 3, 130
+
+EPILOG = """\
+connection:
+  --url paid://token:KEY@[host[:port]][/path]   HTTPS (default host: production)
+  --url paid+http://token:KEY@127.0.0.1:8080     plain HTTP to a loopback server
+  --url paid+demo://[?org=globex]                in-process emulator with demo data (= --demo)
+  without --url/--demo: production, key from PAID_API_KEY (URL from PAID_API_URL if set)
+
+output:
+  table (default on a terminal) and markdown print NULL; csv and tsv (default when piped)
+  print \\N for NULL and "" for an empty string. json/jsonl are machine-exact: 64-bit and
+  wider integers and Decimals are JSON strings (as the API sends them), floats are numbers.
+
+exit status: 0 ok, 1 error, 2 usage, 3 result truncated at the row cap, 130 interrupted
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="paid-sql",
+        description="Run ClickHouse SQL against the Paid Analytics API.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--url", help="connection URL (see below)")
+    where.add_argument("--demo", action="store_true", help="use the in-process demo emulator")
+    parser.add_argument(
+        "query", nargs="?", help="SQL to run (else -f FILE, standard input, or interactive)"
+    )
+    parser.add_argument("-f", "--file", help="read the SQL from FILE")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: table on a terminal, tsv when piped)",
+    )
+    parser.add_argument(
+        "--on-truncation",
+        choices=("warn", "error"),
+        default="warn",
+        help="a result cut at the row cap: warn (exit 3) or fail (exit 1)",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="fetch past the row cap by keyset pagination on --key"
+    )
+    parser.add_argument(
+        "--key", help="comma-separated unique key columns for --all, e.g. created_at,signal_id"
+    )
+    parser.add_argument(
+        "--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="rows per page with --all"
+    )
+    parser.add_argument("--schema", action="store_true", help="print the views and their columns")
+    parser.add_argument(
+        "--signals",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="print the JSON paths seen in fact_signal.data (optionally for one signal)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no footer on standard error")
+    return parser
+
+
+class Session:
+    """One connection, an output stream and the footer/error conventions of the CLI."""
+
+    def __init__(
+        self, connection: Connection, fmt: str, out: TextIO, err: TextIO, quiet: bool
+    ) -> None:
+        self.connection = connection
+        self.fmt = fmt
+        self.out = out
+        self.err = err
+        self.quiet = quiet
+        self.on_truncation = "warn"
+
+    def footer(self, rows: int, started: float, server_ms: float | None, extra: str = "") -> None:
+        if self.quiet:
+            return
+        server = f", server {server_ms:.1f} ms" if server_ms is not None else ""
+        noun = "row" if rows == 1 else "rows"
+        self.err.write(f"({rows} {noun}, {time.perf_counter() - started:.3f} s{server}{extra})\n")
+
+    def run(self, sql: str) -> int:
+        """Run one query and print it; returns the exit status."""
+        started = time.perf_counter()
+        cursor = self.connection.cursor()
+        cursor.on_truncation = "ignore"
+        cursor.execute(sql)
+        assert cursor.description is not None
+        rows = cursor.fetchall()
+        if cursor.truncated and self.on_truncation == "error":
+            self.err.write(
+                f"error [TRUNCATED]: the result exceeded the row cap ({len(rows)} rows); "
+                "narrow the query or use --all --key COLUMNS\n"
+            )
+            return EXIT_ERROR
+        self.print_rows(cursor.description, rows)
+        self.footer(len(rows), started, cursor.elapsed_ms)
+        if cursor.truncated:
+            self.err.write(
+                f"warning: result truncated at {len(rows)} rows by the server's row cap; "
+                "rows were dropped (use --all --key COLUMNS to fetch everything)\n"
+            )
+            return EXIT_TRUNCATED
+        return 0
+
+    def run_all(self, sql: str, key: Sequence[str], page_size: int) -> int:
+        """Fetch every row by keyset pagination."""
+        started = time.perf_counter()
+        extract = Extract(self.connection, sql, key, page_size=page_size)
+        rows = iter(extract)
+        first = next(rows, None)
+        if extract.description is None:
+            return 0
+        count = 0
+
+        def counted() -> Iterable[Sequence[Any]]:
+            nonlocal count
+            for row in _chain(first, rows):
+                count += 1
+                yield row
+
+        self.print_rows(extract.description, counted())
+        self.footer(count, started, None, f", {extract.pages} pages")
+        return 0
+
+    def print_rows(
+        self, description: Sequence[Sequence[Any]], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        names = [d[0] for d in description]
+        types = [d[1] for d in description]
+        write(self.fmt, self.out, names, types, rows)
+        self.out.flush()
+
+
+def _chain(first: Any, rest: Iterable[Any]) -> Iterable[Any]:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def describe_schema(connection: Connection) -> tuple[list[str], list[str], list[list[Any]]]:
+    """The schema as a result set: view, column, type, comment."""
+    rows = [[v.name, c.name, c.type, c.comment] for v in connection.schema() for c in v.columns]
+    return ["view", "column", "type", "comment"], ["String"] * 4, rows
+
+
+def describe_signals(
+    connection: Connection, name: str | None
+) -> tuple[list[str], list[str], list[list[Any]]]:
+    """The signals metadata as a result set: signal, path, types."""
+    rows = [
+        [s.signal_name, p.path, ", ".join(p.types)]
+        for s in connection.signals_metadata(name or None)
+        for p in s.paths
+    ]
+    return ["signal_name", "path", "types"], ["String"] * 3, rows
+
+
+def open_connection(args: argparse.Namespace) -> Connection:
+    """Connect as the arguments say (URL, demo, or production with PAID_API_KEY)."""
+    if args.demo:
+        return connect(demo=True)
+    if args.url:
+        return connect(**connect_args_from_url(args.url))
+    return connect()
+
+
+def read_query(args: argparse.Namespace, stdin: TextIO) -> str | None:
+    if args.query is not None and args.file:
+        raise UsageError("give the query either as an argument or with -f, not both")
+    if args.query is not None:
+        return str(args.query)
+    if args.file:
+        try:
+            with open(args.file, encoding="utf-8") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    if not stdin.isatty():
+        return stdin.read()
+    return None
+
+
+class UsageError(Exception):
+    """Wrong command-line usage (exit status 2)."""
+
+
+def report(err: TextIO, exc: Error) -> None:
+    """One line per error: `error [CODE]: message`, then the details."""
+    code = f" [{exc.code}]" if exc.code else ""
+    err.write(f"error{code}: {exc.message}\n")
+    if exc.details:
+        err.write(f"  {exc.details}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `paid-sql`."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    fmt = args.format or ("table" if out.isatty() else "tsv")
+    try:
+        if args.all and not args.key:
+            raise UsageError("--all needs --key COLUMNS, e.g. --key created_at,signal_id")
+        sql = None if (args.schema or args.signals is not None) else read_query(args, sys.stdin)
+        with open_connection(args) as connection:
+            session = Session(connection, fmt, out, err, args.quiet)
+            session.on_truncation = args.on_truncation
+            if args.schema:
+                names, types, rows = describe_schema(connection)
+                write(fmt, out, names, types, rows)
+                return 0
+            if args.signals is not None:
+                names, types, rows = describe_signals(connection, args.signals)
+                write(fmt, out, names, types, rows)
+                return 0
+            if sql is None:
+                from .interactive import repl
+
+                return repl(session)
+            if not sql.strip():
+                raise UsageError("the query is empty")
+            if args.all:
+                return session.run_all(
+                    sql, [k.strip() for k in args.key.split(",") if k.strip()], args.page_size
+                )
+            return session.run(sql)
+    except UsageError as exc:
+        parser.print_usage(err)
+        err.write(f"paid-sql: error: {exc}\n")
+        return EXIT_USAGE
+    except Error as exc:
+        report(err, exc)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        err.write("cancelled\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

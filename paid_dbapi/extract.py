@@ -1,0 +1,138 @@
+"""Large extracts past the service's row cap, by keyset pagination on columns you name.
+
+The service cuts every result at its row cap and recommends paging with WHERE on an ordered
+key. `Extract` wraps your single-SELECT query, unchanged, as a subquery:
+
+    SELECT * FROM (<your query>) WHERE (k1, k2) >= (<last key>) ORDER BY k1, k2 LIMIT n
+
+so rows come back in key order, each exactly once, until the end. The key must be unique:
+a key tuple seen on two rows is refused with ProgrammingError instead of risking a silently
+skipped row at a page boundary.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from .connection import Connection
+from .cursor import Description, Row
+from .exceptions import ProgrammingError
+from .literals import bind_parameters, render_literal
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 10_000
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def _check_query(sql: str) -> None:
+    """Refuse what keyset pagination cannot page safely (sqlglot reads, never rewrites)."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="clickhouse") if s is not None]
+    except SqlglotError as exc:
+        raise ProgrammingError(f"cannot page this query: it does not parse ({exc})") from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Select):
+        raise ProgrammingError("paging needs exactly one SELECT statement")
+    select = statements[0]
+    if select.args.get("limit") or select.args.get("offset"):
+        raise ProgrammingError("remove LIMIT/OFFSET: the extract pages the whole result itself")
+    if select.args.get("order"):
+        raise ProgrammingError("remove ORDER BY: rows come back ordered by the key")
+
+
+class Extract:
+    """Iterate over every row of `sql`, page by page on `key`; `description` after the start."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        sql: str,
+        key: Sequence[str],
+        *,
+        params: Sequence[Any] | Mapping[str, Any] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        if not key:
+            raise ProgrammingError("name at least one key column, e.g. created_at,signal_id")
+        if page_size < 2:
+            raise ProgrammingError("page_size must be at least 2")
+        self.sql = bind_parameters(sql, params).strip().rstrip(";")
+        _check_query(self.sql)
+        self.connection = connection
+        self.key = list(key)
+        self.page_size = page_size
+        self.description: tuple[Description, ...] | None = None
+        #: Number of requests made so far.
+        self.pages = 0
+
+    def _page_sql(self, last: tuple[Any, ...] | None, limit: int) -> str:
+        columns = ", ".join(_quote(k) for k in self.key)
+        where = ""
+        if last is not None:
+            values = ", ".join(render_literal(v) for v in last)
+            where = f"\nWHERE ({columns}) >= ({values})"
+        return (
+            f"SELECT * FROM (\n{self.sql}\n) AS extract_source{where}\n"
+            f"ORDER BY {columns}\nLIMIT {limit}"
+        )
+
+    def _key_positions(self, description: tuple[Description, ...]) -> list[int]:
+        names = [d[0] for d in description]
+        positions = []
+        for column in self.key:
+            if column not in names:
+                raise ProgrammingError(f"key column {column!r} is not in the query's result")
+            position = names.index(column)
+            if description[position][6]:
+                raise ProgrammingError(
+                    f"key column {column!r} may be NULL; NULL keys cannot be paged"
+                )
+            positions.append(position)
+        return positions
+
+    def __iter__(self) -> Iterator[Row]:
+        cursor = self.connection.cursor()
+        cursor.on_truncation = "ignore"  # a cut page is a correct prefix in key order
+        last: tuple[Any, ...] | None = None
+        limit = self.page_size
+        positions: list[int] = []
+        while True:
+            cursor.execute(self._page_sql(last, limit + (last is not None)))
+            self.pages += 1
+            if self.description is None:
+                assert cursor.description is not None
+                self.description = cursor.description
+                positions = self._key_positions(cursor.description)
+            rows = cursor.fetchall()
+            if cursor.truncated:  # the server's cap is below our page size: adopt it
+                limit = max(1, len(rows) - 1)
+            keys = [tuple(row[p] for p in positions) for row in rows]
+            for previous, current in itertools.pairwise(keys):
+                if previous == current:
+                    raise ProgrammingError(
+                        f"the key ({', '.join(self.key)}) is not unique: several rows share "
+                        f"{current!r}; add a tie-breaking column such as an id"
+                    )
+            start = 0
+            if last is not None:
+                if not keys or keys[0] != last:
+                    raise ProgrammingError(
+                        "the data changed under the extract (the last row seen is gone)"
+                    )
+                start = 1
+            yield from rows[start:]
+            fetched = len(rows) - start
+            if fetched == 0 or (not cursor.truncated and len(rows) < limit + start):
+                return
+            last = keys[-1]
+            logger.debug("extract page %d done, %d rows", self.pages, fetched)
