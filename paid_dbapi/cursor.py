@@ -111,17 +111,7 @@ class Cursor:
             for i, (_, type_text) in enumerate(columns)
             if (conv := column_converter(type_text, naive_tz)) is not None
         ]
-        width = len(columns)
-        try:
-            for raw in raw_rows:
-                if len(raw) != width:
-                    raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
-                for i, conv in converters:
-                    value = raw[i]
-                    if value is not None:
-                        raw[i] = conv(value)
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            raise InterfaceError(f"cannot decode a value: {exc}") from None
+        rows = _decode(raw_rows, len(columns), converters)
         if truncated:
             mode = self.on_truncation
             if mode == "error":
@@ -138,8 +128,8 @@ class Cursor:
                     stacklevel=4,
                 )
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
-        self._rows = [tuple(r) for r in raw_rows]
-        self.rowcount = len(self._rows)
+        self._rows = rows
+        self.rowcount = len(rows)
         self.truncated = truncated
         elapsed = meta.get("elapsedMs")
         self.elapsed_ms = float(elapsed) if elapsed is not None else None
@@ -187,3 +177,23 @@ class Cursor:
     def callproc(self, procname: str, parameters: Sequence[Any] = ()) -> None:
         """Stored procedures do not exist on this service."""
         raise NotSupportedError("the Analytics API has no stored procedures")
+
+
+def _decode(raw_rows: list[Any], width: int, converters: list[tuple[int, Any]]) -> list[Row]:
+    """Convert column by column: each converter is mapped over a whole column at once."""
+    for raw in raw_rows:
+        if len(raw) != width:
+            raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
+    if not converters or not raw_rows:
+        return [tuple(r) for r in raw_rows]
+    columns: list[Any] = list(zip(*raw_rows, strict=True))
+    try:
+        for i, conv in converters:
+            column = columns[i]
+            if None in column:
+                columns[i] = [None if v is None else conv(v) for v in column]
+            else:
+                columns[i] = list(map(conv, column))
+    except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+        raise InterfaceError(f"cannot decode a value: {exc}") from None
+    return list(zip(*columns, strict=True))

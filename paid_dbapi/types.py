@@ -304,9 +304,13 @@ def _datetime_converter(zone: str | None) -> Converter:
     if zone is None:
         return _parse_datetime
     tz = dt.timezone.utc if zone in ("UTC", "Etc/UTC") else ZoneInfo(zone)
+    parse = dt.datetime.fromisoformat
 
     def convert(value: Any) -> dt.datetime:
-        return _parse_datetime(value).replace(tzinfo=tz)
+        try:  # the fast path: one C call for the common 0, 3 or 6 fractional digits
+            return parse(value).replace(tzinfo=tz)
+        except ValueError:
+            return _parse_datetime(value).replace(tzinfo=tz)
 
     return convert
 
@@ -328,12 +332,23 @@ def _to_float(value: Any) -> float:
 
 
 def plain_json(value: Any) -> Any:
-    """Semi-structured payloads: numbers parsed as Decimal become floats again."""
-    if isinstance(value, dict):
-        return {k: plain_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain_json(v) for v in value]
-    if type(value) is Decimal:
+    """Semi-structured payloads: numbers parsed as Decimal become floats again (in place)."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            item_kind = type(item)
+            if item_kind is Decimal:
+                value[key] = float(item)
+            elif item_kind is dict or item_kind is list:
+                plain_json(item)
+    elif kind is list:
+        for index, item in enumerate(value):
+            item_kind = type(item)
+            if item_kind is Decimal:
+                value[index] = float(item)
+            elif item_kind is dict or item_kind is list:
+                plain_json(item)
+    elif kind is Decimal:
         return float(value)
     return value
 

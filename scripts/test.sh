@@ -11,12 +11,16 @@ venv() {  # venv DIR PIP-ARGS...: create DIR if missing, then install into it
     "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
 }
 
-echo "== main environment (SQLAlchemy 2.x)"
+echo "== main environment (SQLAlchemy 2.x, pandas)"
 venv .venv -e ".[emulator,test]"
 .venv/bin/ruff check .
 .venv/bin/mypy --strict paid_dbapi paid_sqlalchemy
-.venv/bin/pytest "$@"
+.venv/bin/pytest --ignore=tests/superset "$@"
 
 echo "== SQLAlchemy 1.4 environment (dialect suite)"
 venv .venv-sa14 -e ".[emulator,test]" "sqlalchemy>=1.4.36,<2" "pandas>=2.2,<3"
 .venv-sa14/bin/pytest -q tests/sqlalchemy
+
+echo "== Superset 6.1 environment (engine spec and end-to-end suite)"
+venv .venv-superset -e ".[emulator,superset]" "pytest>=8" "pytest-timeout>=2.3"
+.venv-superset/bin/pytest -q -p no:cacheprovider tests/superset

@@ -123,9 +123,11 @@ def test_schema_and_signals() -> None:
     schema = run("--demo", "--schema", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(schema)))
     assert rows[0] == ["view", "column", "type", "comment"]
-    assert rows[
-        [r[:2] for r in rows].index(["fact_cost", "cost_amount"])
-    ][:3] == ["fact_cost", "cost_amount", "Decimal(38, 10)"]
+    assert rows[[r[:2] for r in rows].index(["fact_cost", "cost_amount"])][:3] == [
+        "fact_cost",
+        "cost_amount",
+        "Decimal(38, 10)",
+    ]
     signals = run("--demo", "--signals", "email_sent").stdout.splitlines()
     assert "email_sent\tcampaign.channel\tString" in signals
 

@@ -1,0 +1,88 @@
+"""Decoding cost of one full result: `execute` + `fetchall` versus `orjson.loads` of the body.
+
+Builds a 10,000-row, 12-column /query answer (the mix of types the service sends), serves
+it from a mocked transport, and prints the median time of each, their ratio and peak memory.
+Run: python bench/decode.py [--rows N] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+import tracemalloc
+import uuid
+
+import httpx
+import orjson
+
+import paid_dbapi
+
+COLUMNS = [
+    ("n", "UInt64"), ("amount", "Decimal(38, 10)"), ("ts", "DateTime64(3, 'UTC')"),
+    ("note", "Nullable(String)"), ("kind", "LowCardinality(String)"), ("id", "UUID"),
+    ("tags", "Array(String)"), ("data", "JSON"), ("ratio", "Float64"), ("ok", "Bool"),
+    ("day", "Date"), ("small", "Int32"),
+]  # fmt: skip
+
+
+def body(rows: int) -> bytes:
+    """A /query answer as the service writes it (numbers as exact JSON text)."""
+    rnd = random.Random(7)
+    lines = []
+    for i in range(rows):
+        amount = f"{rnd.randrange(10**27)}.{rnd.randrange(10**10):010d}"
+        note = "null" if i % 5 == 0 else json.dumps(f"note {i}")
+        day = f"2026-11-{1 + i % 28:02d}"
+        values = [
+            f'"{rnd.randrange(2**64)}"', amount, f'"{day} 08:15:{i % 60:02d}.{i % 1000:03d}"', note,
+            f'"{rnd.choice(["chat", "email", "doc"])}"', f'"{uuid.UUID(int=rnd.getrandbits(128))}"',
+            f'["a","b{i % 7}"]', f'{{"country":"US","tokens":"{i}","score":{rnd.random()}}}',
+            repr(rnd.random() * 1000), "true" if i % 2 else "false", f'"{day}"',
+            str(rnd.randrange(-(2**31), 2**31)),
+        ]  # fmt: skip
+        lines.append("[" + ",".join(values) + "]")
+    columns = json.dumps([{"name": n, "type": t} for n, t in COLUMNS])
+    meta = json.dumps({"rowCount": rows, "elapsedMs": 1.0, "truncated": False})
+    return f'{{"columns":{columns},"rows":[{",".join(lines)}],"meta":{meta}}}'.encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    payload = body(args.rows)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=payload))
+    conn = paid_dbapi.connect("bench", base_url="https://bench.invalid", transport=transport)
+    cursor = conn.cursor()
+
+    def driver() -> None:
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+
+    def baseline() -> None:
+        orjson.loads(payload)
+
+    timings: dict[str, list[float]] = {"driver": [], "orjson": []}
+    for _ in range(args.repeat):
+        for name, fn in (("driver", driver), ("orjson", baseline)):
+            started = time.perf_counter()
+            fn()
+            timings[name].append(time.perf_counter() - started)
+    tracemalloc.start()
+    driver()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    ours, base = statistics.median(timings["driver"]), statistics.median(timings["orjson"])
+    print(f"body: {len(payload) / 1e6:.1f} MB, {args.rows} rows x {len(COLUMNS)} columns")
+    print(f"orjson.loads (baseline): {base * 1000:8.1f} ms")
+    print(f"execute + fetchall:      {ours * 1000:8.1f} ms")
+    print(f"ratio:                   {ours / base:8.2f}x (target <= 3.0)")
+    print(f"peak memory (driver):    {peak / 1e6:8.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
