@@ -334,22 +334,15 @@ def _to_float(value: Any) -> float:
 def plain_json(value: Any) -> Any:
     """Semi-structured payloads: numbers parsed as Decimal become floats again (in place)."""
     kind = type(value)
-    if kind is dict:
-        for key, item in value.items():
+    if kind is Decimal:
+        return float(value)
+    if kind is dict or kind is list:
+        for key, item in value.items() if kind is dict else enumerate(value):
             item_kind = type(item)
             if item_kind is Decimal:
                 value[key] = float(item)
             elif item_kind is dict or item_kind is list:
                 plain_json(item)
-    elif kind is list:
-        for index, item in enumerate(value):
-            item_kind = type(item)
-            if item_kind is Decimal:
-                value[index] = float(item)
-            elif item_kind is dict or item_kind is list:
-                plain_json(item)
-    elif kind is Decimal:
-        return float(value)
     return value
 
 

@@ -121,6 +121,26 @@ def test_connection_failures_are_retried() -> None:
     assert len(seen) == 2
 
 
+def test_connection_cut_mid_body_is_retried_then_reported() -> None:
+    class CutBody(httpx.SyncByteStream):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield b'{"columns": [{"name": "x"'
+            raise httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body"
+            )
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, stream=CutBody())
+
+    transport = httpx.MockTransport(handler)
+    with pytest.raises(paid_dbapi.OperationalError, match=r"RemoteProtocolError.*after 2 attempts"):
+        connect(transport, max_retries=1).cursor().execute("SELECT 1")
+    assert len(seen) == 2
+
+
 def test_read_timeout_is_not_retried() -> None:
     transport, seen = scripted(httpx.ReadTimeout("slow"))
     with pytest.raises(paid_dbapi.OperationalError, match="read timeout"):
