@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import DataError, InterfaceError, NotSupportedError, TruncatedResultWarning
 from .literals import bind_parameters
-from .types import column_converter, parse_type
+from .types import ColumnDecoder, column_decoder, parse_type
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -106,12 +106,12 @@ class Cursor:
             raise InterfaceError(f"unexpected /query answer shape: {exc}") from None
         truncated = bool(meta.get("truncated", False))
         naive_tz = self.connection.naive_timezone
-        converters = [
-            (i, conv)
+        decoders = [
+            (i, decoder)
             for i, (_, type_text) in enumerate(columns)
-            if (conv := column_converter(type_text, naive_tz)) is not None
+            if (decoder := column_decoder(type_text, naive_tz)) is not None
         ]
-        rows = _decode(raw_rows, len(columns), converters)
+        rows = _decode(raw_rows, len(columns), decoders)
         if truncated:
             mode = self.on_truncation
             if mode == "error":
@@ -179,21 +179,19 @@ class Cursor:
         raise NotSupportedError("the Analytics API has no stored procedures")
 
 
-def _decode(raw_rows: list[Any], width: int, converters: list[tuple[int, Any]]) -> list[Row]:
-    """Convert column by column: each converter is mapped over a whole column at once."""
+def _decode(
+    raw_rows: list[Any], width: int, decoders: list[tuple[int, ColumnDecoder]]
+) -> list[Row]:
+    """Decode column by column: each column's converter runs over all its values at once."""
     for raw in raw_rows:
         if len(raw) != width:
             raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
-    if not converters or not raw_rows:
-        return [tuple(r) for r in raw_rows]
-    columns: list[Any] = list(zip(*raw_rows, strict=True))
+    if not decoders or not raw_rows:
+        return [tuple(raw) for raw in raw_rows]
+    columns: list[Any] = list(zip(*raw_rows, strict=False))
     try:
-        for i, conv in converters:
-            column = columns[i]
-            if None in column:
-                columns[i] = [None if v is None else conv(v) for v in column]
-            else:
-                columns[i] = list(map(conv, column))
+        for i, decode in decoders:
+            columns[i] = decode(columns[i])
     except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
         raise InterfaceError(f"cannot decode a value: {exc}") from None
-    return list(zip(*columns, strict=True))
+    return list(zip(*columns, strict=False))

@@ -7,6 +7,7 @@ at the server's row cap, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import sys
@@ -137,14 +138,13 @@ class Session:
         started = time.perf_counter()
         extract = Extract(self.connection, sql, key, page_size=page_size)
         rows = iter(extract)
-        first = next(rows, None)
-        if extract.description is None:
-            return 0
+        first = next(rows, None)  # runs the first page, which sets the description
+        assert extract.description is not None
         count = 0
 
         def counted() -> Iterable[Sequence[Any]]:
             nonlocal count
-            for row in _chain(first, rows):
+            for row in itertools.chain([] if first is None else [first], rows):
                 count += 1
                 yield row
 
@@ -159,12 +159,6 @@ class Session:
         types = [d[1] for d in description]
         write(self.fmt, self.out, names, types, rows)
         self.out.flush()
-
-
-def _chain(first: Any, rest: Iterable[Any]) -> Iterable[Any]:
-    if first is not None:
-        yield first
-    yield from rest
 
 
 def describe_schema(connection: Connection) -> tuple[list[str], list[str], list[list[Any]]]:

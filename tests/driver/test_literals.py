@@ -86,6 +86,7 @@ def test_bytes_round_trip(cursor: paid_dbapi.Cursor, value: bytes) -> None:
         "\\",
         "'; DROP TABLE x; --",
         "\0\n\t\r",
+        "\x85 \u2028 \u2029 \x1c \x0b",  # line breaks to str.splitlines(), not to JSON lines
         "\U0001f600 \U0001d518",
     ],
 )
