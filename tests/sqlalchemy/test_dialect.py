@@ -364,3 +364,4 @@ def test_http_url_against_loopback_server(server_url: str, org_keys: dict[str, s
                 conn.execute(sa.text("SELECT name FROM dim_organization")).scalar()
                 == "Globex Automation"
             )
+    eng.dispose()  # closes the pooled connection's socket
