@@ -13,7 +13,6 @@ import json
 import logging
 import random
 import time
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ import httpx
 
 from .errors import error_body, error_from_response, excerpt
 from .exceptions import Error, InterfaceError, OperationalError
+from .types import JSONNumber
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ def check_base_url(base_url: str) -> str:
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse a JSON body keeping every number exact (non-integers become Decimal)."""
-    return json.loads(body, parse_float=Decimal)
+    """Parse a JSON body keeping every number exact (non-integers stay as their text)."""
+    return json.loads(body, parse_float=JSONNumber)
 
 
 class Client:

@@ -283,8 +283,6 @@ def _to_int(value: Any) -> int:
 
 
 def _to_decimal(value: Any) -> Decimal:
-    if type(value) is Decimal:
-        return value
     if isinstance(value, float):  # never produced by our body parser; be exact anyway
         return Decimal(repr(value))
     return Decimal(value)
@@ -328,15 +326,26 @@ def _parse_time(value: Any) -> dt.timedelta:
     )
 
 
+class JSONNumber(str):
+    """The exact text of a non-integer JSON number, kept until a column type says what it is.
+
+    Bodies are parsed with `json.loads(..., parse_float=JSONNumber)`: a Decimal column then
+    gets every digit (`Decimal(text)`), a float column a correctly rounded `float(text)`, and
+    no value ever passes through a binary float on its way to a Decimal.
+    """
+
+    __slots__ = ()
+
+
 def plain_json(value: Any) -> Any:
-    """Semi-structured payloads: numbers parsed as Decimal become floats again (in place)."""
+    """Semi-structured payloads: numbers kept as text become floats (in place)."""
     kind = type(value)
-    if kind is Decimal:
+    if kind is JSONNumber:
         return float(value)
     if kind is dict or kind is list:
         for key, item in value.items() if kind is dict else enumerate(value):
             item_kind = type(item)
-            if item_kind is Decimal:
+            if item_kind is JSONNumber:
                 value[key] = float(item)
             elif item_kind is dict or item_kind is list:
                 plain_json(item)
@@ -399,7 +408,7 @@ def _converter(t: ClickHouseType, naive_tz: str | None) -> Converter | None:
     if name in INT_SIZES:
         return _to_int if INT_SIZES[name] >= 64 else None
     if name in FLOATS:
-        return float  # handles Decimal, int and the strings 'nan', 'inf', '-inf'
+        return float  # number text, int, and the strings 'nan', 'inf', '-inf'
 
     if name in DECIMALS:
         return _to_decimal
@@ -431,7 +440,7 @@ def _converter(t: ClickHouseType, naive_tz: str | None) -> Converter | None:
     if name in SEMI_STRUCTURED:
         return plain_json
     logger.debug("no converter for ClickHouse type %s; values pass through as sent", t.text)
-    return None
+    return plain_json
 
 
 def make_converter(t: ClickHouseType | str, naive_timezone: str | None = None) -> Converter:
