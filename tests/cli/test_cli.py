@@ -172,3 +172,24 @@ def test_interactive_session(tmp_path: Path) -> None:
     finally:
         child.close()
     assert "dim_organization" in (tmp_path / "history").read_text()
+
+
+def test_interactive_ctrl_c_cancels_a_slow_query(tmp_path: Path, org_keys: dict[str, str]) -> None:
+    from paid_dbapi.emulator import Emulator
+
+    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
+    with Emulator(latency=4.0).serve() as url:
+        hostport = url.split("//", 1)[1].split("/", 1)[0]
+        argv = ["--url", f"paid+http://token:{org_keys['acme']}@{hostport}"]
+        child = pexpect.spawn(PAID_SQL, argv, env=env, encoding="utf-8", timeout=60)
+        try:
+            child.expect_exact("paid> ")  # the schema for completion took one slow request
+            child.sendline("SELECT 1;")
+            child.expect_exact("running...")  # the elapsed-time indicator after a second
+            child.sendintr()
+            child.expect_exact("cancelled")
+            child.expect_exact("paid> ")
+            child.sendline("\\q")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()

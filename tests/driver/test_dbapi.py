@@ -204,3 +204,17 @@ def test_loopback_server(server_url: str, org_keys: dict[str, str]) -> None:
         cur = c.cursor()
         cur.execute("SELECT name FROM dim_organization")
         assert cur.fetchall() == [("Globex Automation",)]
+
+
+def test_threads_share_a_connection(server_url: str, org_keys: dict[str, str]) -> None:
+    """threadsafety = 2: one connection, a cursor per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with paid_dbapi.connect(org_keys["acme"], base_url=server_url) as conn:
+
+        def work(n: int) -> list[tuple[object, ...]]:
+            return conn.cursor().execute("SELECT %s + 1", (n,)).fetchall()
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(work, range(20)))
+    assert results == [[(n + 1,)] for n in range(20)]
