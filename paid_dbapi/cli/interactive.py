@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ..exceptions import Error
 from . import describe_schema, describe_signals, report
@@ -33,7 +32,7 @@ def history_path() -> Path:
 
 
 @contextmanager
-def elapsed_indicator(err: object, after: float = 1.0) -> Iterator[None]:
+def elapsed_indicator(err: TextIO, after: float = 1.0) -> Iterator[None]:
     """Show elapsed seconds on standard error while a query runs longer than `after`."""
     done = threading.Event()
 
@@ -42,10 +41,10 @@ def elapsed_indicator(err: object, after: float = 1.0) -> Iterator[None]:
         if done.wait(after):
             return
         while not done.wait(0.2):
-            sys.stderr.write(f"\r  running... {time.monotonic() - started:.1f} s")
-            sys.stderr.flush()
-        sys.stderr.write("\r" + " " * 30 + "\r")
-        sys.stderr.flush()
+            err.write(f"\r  running... {time.monotonic() - started:.1f} s")
+            err.flush()
+        err.write("\r" + " " * 30 + "\r")
+        err.flush()
 
     thread = threading.Thread(target=tick, daemon=True)
     thread.start()
