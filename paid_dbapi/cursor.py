@@ -112,6 +112,7 @@ class Cursor:
             if (decoder := column_decoder(type_text, naive_tz)) is not None
         ]
         rows = _decode(raw_rows, len(columns), decoders)
+        self.truncated = truncated
         if truncated:
             mode = self.on_truncation
             if mode == "error":
@@ -130,7 +131,6 @@ class Cursor:
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
         self._rows = rows
         self.rowcount = len(rows)
-        self.truncated = truncated
         elapsed = meta.get("elapsedMs")
         self.elapsed_ms = float(elapsed) if elapsed is not None else None
         logger.debug("query returned %d rows in %s ms", self.rowcount, self.elapsed_ms)

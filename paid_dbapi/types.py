@@ -494,6 +494,7 @@ def _fast_decoder(t: ClickHouseType, naive_tz: str | None) -> ColumnDecoder | No
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def column_decoder(type_text: str, naive_timezone: str | None = None) -> ColumnDecoder | None:
     """Decoder for a whole result column, or None if its values need no conversion.
 

@@ -146,6 +146,7 @@ def test_truncation_error_mode(emulator: Emulator) -> None:
     cur = connect_to(Emulator(row_limit=50), on_truncation="error").cursor()
     with pytest.raises(paid_dbapi.DataError, match="row cap"):
         cur.execute("SELECT signal_id FROM fact_signal LIMIT 51")
+    assert cur.truncated is True
     assert cur.description is None
     assert cur.rowcount == -1
 
