@@ -26,7 +26,7 @@ import httpx
 from ..literals import quote_string, render_literal
 from . import data
 from .engine import Engine, EngineError, Limits
-from .guard import GuardError, check
+from .guard import GuardError, check, check_ast
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +175,13 @@ class App:
         if not isinstance(request, dict) or not isinstance(request.get("query"), str):
             return error(400, "BAD_REQUEST", 'the body must be {"query": "<SQL>"}')
         sql = request["query"]
-        try:
-            check(sql)
-        except GuardError as exc:
-            return error(400, exc.code, exc.message, sanitize(exc.details))
         started = time.perf_counter()
         try:
+            check(sql)
+            check_ast(self.engine.explain_ast(sql))
             result = self.engine.run(org.database, sql, self.limits)
+        except GuardError as exc:
+            return error(400, exc.code, exc.message, sanitize(exc.details))
         except EngineError as exc:
             status, code = ENGINE_ERRORS.get(exc.name, (400, "QUERY_ERROR"))
             if status == 408:

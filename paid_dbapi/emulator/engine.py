@@ -95,6 +95,11 @@ class Engine:
             text = self._query(sql, "JSONCompactEachRow")
         return [json.loads(line) for line in _lines(text)]
 
+    def explain_ast(self, sql: str) -> str:
+        """ClickHouse's own syntax tree of `sql` (EXPLAIN AST), for the guard's second check."""
+        with Engine._lock:
+            return self._query(f"EXPLAIN AST {sql}", "TSVRaw")
+
     def run(self, database: str, sql: str, limits: Limits) -> Result:
         """Run one user query in `database` under `limits`, read-only."""
         with Engine._lock:

@@ -245,3 +245,36 @@ def _printable(name: str) -> str:
 def _clean(message: str) -> str:
     """sqlglot messages carry terminal colour codes; drop them."""
     return re.sub(r"\x1b\[[0-9;]*m", "", message)[:500]
+
+
+#: Function families that read files, URLs, dictionaries, other tables or server state; the
+#: second check refuses them wherever ClickHouse's own parse finds them.
+_DENIED_AST_PREFIXES = ("file", "url", "dictget", "dicthas", "dictisin", "joinget", "getsetting",
+                        "getmacro", "getserver", "hascolumnintable", "hostname", "fqdn",
+                        "currentdatabase", "currentuser", "filesystem", "s3", "remote")  # fmt: skip
+_AST_TABLE_CHILD = re.compile(r"^(Function|TableIdentifier) (\S+)")
+_AST_FUNCTION = re.compile(r"^Function (\S+)")
+
+
+def check_ast(ast: str) -> None:
+    """Second line of defence: vet ClickHouse's own parse (`EXPLAIN AST`) of the query.
+
+    sqlglot and ClickHouse could disagree on how some text parses; this check reads the tree
+    ClickHouse will execute: table expressions must be unqualified names or subqueries, and
+    no function may come from the file/URL/dictionary/server-state families.
+    """
+    lines = [line.strip() for line in ast.splitlines()]
+    for index, line in enumerate(lines):
+        if line.startswith("TableExpression") and index + 1 < len(lines):
+            child = _AST_TABLE_CHILD.match(lines[index + 1])
+            if child and child.group(1) == "Function":
+                raise GuardError(
+                    "FORBIDDEN_TABLE_FUNCTION", f"table function {child.group(2)}() is not allowed"
+                )
+            if child and "." in child.group(2):
+                raise GuardError(
+                    "QUALIFIED_NAME", "tables must be referenced by their unqualified names"
+                )
+        function = _AST_FUNCTION.match(line)
+        if function and function.group(1).lower().startswith(_DENIED_AST_PREFIXES):
+            raise GuardError("FORBIDDEN_FUNCTION", f"function {function.group(1)}() is not allowed")

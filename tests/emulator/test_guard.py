@@ -8,7 +8,9 @@ import httpx
 import pytest
 
 from paid_dbapi.emulator import Emulator
+from paid_dbapi.emulator.cookbook import COOKBOOK
 from paid_dbapi.emulator.data import internal_names
+from paid_dbapi.emulator.guard import GuardError, check_ast
 from tests.emulator.conftest import query
 
 TABLE_FUNCTIONS = ["file('/etc/passwd', 'LineAsString')", "url('http://127.0.0.1:1/x', CSV)",
@@ -154,3 +156,30 @@ def test_cte_shadowing_cannot_reach_other_orgs(emulator: Emulator, acme: httpx.C
     assert r.json()["rows"] == [["x"]]
     r = query(acme, "SELECT name FROM dim_organization")
     assert r.json()["rows"] == [["Acme AI"]]
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("SELECT * FROM file('/etc/hostname', 'LineAsString')", "FORBIDDEN_TABLE_FUNCTION"),
+        (
+            "SELECT * FROM fact_signal AS s JOIN numbers(3) AS n ON 1 = 1",
+            "FORBIDDEN_TABLE_FUNCTION",
+        ),
+        ("SELECT * FROM system.one", "QUALIFIED_NAME"),
+        ("SELECT 1 WHERE 1 IN (SELECT 1 FROM other_db.fact_signal)", "QUALIFIED_NAME"),
+        ("SELECT file('/etc/hostname')", "FORBIDDEN_FUNCTION"),
+        ("SELECT dictGetString('d', 'a', toUInt64(1))", "FORBIDDEN_FUNCTION"),
+        ("SELECT getSetting('readonly')", "FORBIDDEN_FUNCTION"),
+    ],
+)
+def test_second_check_on_clickhouses_own_parse(emulator: Emulator, sql: str, code: str) -> None:
+    """The AST check stands on its own, without the sqlglot check in front of it."""
+    with pytest.raises(GuardError) as info:
+        check_ast(emulator.app.engine.explain_ast(sql))
+    assert info.value.code == code
+
+
+def test_second_check_passes_the_cookbook(emulator: Emulator) -> None:
+    for sql in COOKBOOK.values():
+        check_ast(emulator.app.engine.explain_ast(sql))
