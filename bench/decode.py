@@ -92,5 +92,6 @@ def main() -> None:
     print(f"ratio vs json.loads:      {best['driver'] / best['json']:8.2f}x (target <= 3.0)")
     print(f"peak memory (driver):     {peak / 1e6:8.1f} MB")
 
+
 if __name__ == "__main__":
     main()
