@@ -9,6 +9,8 @@ the query text is executed exactly as the user wrote it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
@@ -27,6 +29,31 @@ class GuardError(Exception):
         self.code = code
         self.message = message
         self.details = details
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a query may reference: unqualified table names, and (database, table) pairs."""
+
+    tables: frozenset[str]
+    qualified: frozenset[tuple[str, str]] = frozenset()
+
+
+#: The service's rule: the 15 views, by unqualified name only.
+VIEWS_POLICY = Policy(frozenset(VIEWS))
+
+
+def vet(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
+    """Judge `sql` and return the one statement to execute, or raise GuardError.
+
+    `run(trusted_sql)` executes SQL that the guard itself builds (such as EXPLAIN AST) in a
+    locked-down chDB session and returns its TSVRaw text.
+    """
+    if policy.qualified:
+        raise NotImplementedError("qualified table references")
+    check(sql)
+    check_ast(run(f"EXPLAIN AST {sql}"))
+    return sql
 
 
 _AGGREGATES = """count sum avg min max any anylast anyheavy argmin argmax uniq uniqexact
