@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,8 +113,13 @@ class Client:
         *,
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        decode: Callable[[bytes], Any] = parse_json,
     ) -> Any:
-        """Send one logical request (retrying what is retryable); return the parsed JSON."""
+        """Send one logical request (retrying what is retryable); return the decoded body.
+
+        `decode` turns a 2xx body into the result (default: exact JSON); a ValueError from it
+        counts as an unusable answer.
+        """
         budget = _Budget(self.retry_budget)
         attempt = 0
         while True:
@@ -134,7 +140,7 @@ class Client:
                 status = response.status_code
                 if 200 <= status < 300:
                     try:
-                        return parse_json(body)
+                        return decode(body)
                     except ValueError:
                         failure = OperationalError(
                             f"HTTP {status} with a body that is not JSON: {excerpt(body)}",
