@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from importlib.metadata import version
 
-from ..client import PRODUCTION_URL
+from ..client import PRODUCTION_URL, is_loopback
 from ..exceptions import InterfaceError
 from .app import TRUNCATION_MODES, Gateway
 from .server import BindError, serve
@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         "rows flagged in X-ClickHouse-Summary",
     )
     run.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning"),
+        default="warning",
+        help="log detail on standard error (default warning; keys are never logged)",
+    )
+    run.add_argument(
         "--catalog-ttl", type=float, default=60.0, help="seconds the schema is cached (default 60)"
     )
     return parser
@@ -95,7 +101,10 @@ def demo_upstream() -> Iterator[str]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `paid-gateway`."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="paid-gateway: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, getattr(args, "log_level", "warning").upper()),
+        format="paid-gateway: %(levelname)s %(name)s: %(message)s",
+    )
     if bool(args.tls_cert) != bool(args.tls_key):
         sys.stderr.write("paid-gateway: --tls-cert and --tls-key go together\n")
         return 2
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         except (BindError, InterfaceError, ValueError, OSError) as exc:
             sys.stderr.write(f"paid-gateway: {exc}\n")
             return 2
-        if args.insecure_bind and not args.tls_cert:
+        if args.insecure_bind and not args.tls_cert and not is_loopback(args.host):
             sys.stderr.write(
                 "paid-gateway: WARNING: serving without TLS on a non-loopback address: every "
                 "client's API key crosses the network in clear text\n"

@@ -41,6 +41,7 @@ class LocalEngine:
             "SET session_timezone = 'UTC'",
             "SET input_format_parallel_parsing = 0",
             "SET implicit_select = 0",
+            "SET allow_introspection_functions = 0",
         ):
             self.query(statement)
         self.version = self.query("SELECT version()", "TSVRaw").decode().strip()

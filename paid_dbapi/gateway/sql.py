@@ -37,6 +37,7 @@ SELECT_STATEMENTS = frozenset({"SelectWithUnionQuery", "SelectIntersectExceptQue
 
 _DIALECT = Dialect.get_or_raise("clickhouse")
 _NAME_TOKENS = frozenset({TokenType.IDENTIFIER, TokenType.VAR})
+_WORD = re.compile(r"^\w+$")
 
 
 class Route(Enum):
@@ -73,7 +74,8 @@ def split_format(sql: str) -> tuple[str, str | None]:
     if (
         len(tokens) >= 2
         and tokens[-2].token_type == TokenType.FORMAT
-        and tokens[-1].token_type in _NAME_TOKENS
+        and tokens[-1].token_type not in (TokenType.STRING, TokenType.NUMBER)
+        and _WORD.match(tokens[-1].text)
     ):
         return sql[: tokens[-2].start].rstrip(), tokens[-1].text
     return sql[:end], None
