@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -36,10 +37,8 @@ def start(command: list[str], pattern: str, log: Path) -> tuple[subprocess.Popen
             return process, found.group(1)
         if process.poll() is not None:
             break
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            pass
     process.kill()
     raise RuntimeError(f"{command[0]} did not start:\n{log.read_text(errors='replace')}")
 
