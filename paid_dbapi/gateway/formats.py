@@ -104,5 +104,10 @@ def encode(
     chosen = {k: v for k, v in (settings or {}).items() if k in FORMAT_SETTINGS}
     if chosen:
         sql += " SETTINGS " + ", ".join(f"{k} = {quote_string(v)}" for k, v in chosen.items())
-    rows = answer.rows_json.strip()[1:-1]
-    return local.query(sql, fmt, params={"structure": structure(answer.columns), "rows": rows})
+    params = {"structure": structure(answer.columns), "rows": answer.rows_json.strip()[1:-1]}
+    return local.query(sql, fmt, params={k: escape_parameter(v) for k, v in params.items()})
+
+
+def escape_parameter(text: str) -> str:
+    """A query parameter value as ClickHouse reads it: escaped like a TabSeparated field."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")

@@ -33,9 +33,15 @@ def test_ping_and_root_answer_ok(gateway_url: str, path: str) -> None:
 
 
 def test_query_in_body_in_parameter_and_by_get(http: httpx.Client) -> None:
-    by_body = http.post("/", content=b"SELECT signal_name FROM fact_signal ORDER BY signal_name LIMIT 1")
-    by_param = http.post("/", params={"query": "SELECT signal_name FROM fact_signal ORDER BY signal_name LIMIT 1"})
-    by_get = http.get("/", params={"query": "SELECT signal_name FROM fact_signal ORDER BY signal_name LIMIT 1"})
+    by_body = http.post(
+        "/", content=b"SELECT signal_name FROM fact_signal ORDER BY signal_name LIMIT 1"
+    )
+    by_param = http.post(
+        "/", params={"query": "SELECT signal_name FROM fact_signal ORDER BY signal_name LIMIT 1"}
+    )
+    by_get = http.get(
+        "/", params={"query": "SELECT signal_name FROM fact_signal ORDER BY signal_name LIMIT 1"}
+    )
     assert by_body.status_code == 200, by_body.text
     assert by_body.text == by_param.text == by_get.text == "chat_reply\n"
     split = http.post("/", params={"query": "SELECT signal_name FROM fact_signal"},
@@ -124,9 +130,14 @@ def test_text_formats_are_clickhouse_own(http: httpx.Client) -> None:
     assert ask(http, sql + " FORMAT TabSeparatedWithNamesAndTypes").text == (
         "big\ts\tz\nUInt64\tString\tNullable(Nothing)\n18446744073709551615\ta\\tb\t\\N\n"
     )
-    assert ask(http, sql + " FORMAT CSVWithNames").text == '"big","s","z"\n18446744073709551615,"a\tb",\\N\n'
+    assert (
+        ask(http, sql + " FORMAT CSVWithNames").text
+        == '"big","s","z"\n18446744073709551615,"a\tb",\\N\n'
+    )
     each = ask(http, sql + " FORMAT JSONEachRow")
-    assert each.text == '{"big":18446744073709551615,"s":"a\\tb","z":null}\n'  # ClickHouse 26's default
+    assert (
+        each.text == '{"big":18446744073709551615,"s":"a\\tb","z":null}\n'
+    )  # ClickHouse 26's default
     quoted = ask(http, sql + " FORMAT JSONEachRow", output_format_json_quote_64bit_integers="1")
     assert quoted.text == '{"big":"18446744073709551615","s":"a\\tb","z":null}\n'
     document = ask(http, sql + " FORMAT JSON").json()
@@ -150,7 +161,9 @@ def test_unknown_format_is_refused(http: httpx.Client) -> None:
         ("", "62", 400),
     ],
 )
-def test_errors_carry_clickhouse_codes(http: httpx.Client, sql: str, code: str, status: int) -> None:
+def test_errors_carry_clickhouse_codes(
+    http: httpx.Client, sql: str, code: str, status: int
+) -> None:
     response = ask(http, sql)
     assert response.status_code == status, response.text
     assert response.headers["x-clickhouse-exception-code"] == code
@@ -214,7 +227,12 @@ def test_truncation_can_pass_the_rows_with_a_flag(http: httpx.Client) -> None:
 
 
 def test_a_client_limit_under_the_cap_is_not_truncation(http: httpx.Client) -> None:
-    response = ask(http, "SELECT signal_id FROM fact_signal", max_result_rows="2000", result_overflow_mode="break")
+    response = ask(
+        http,
+        "SELECT signal_id FROM fact_signal",
+        max_result_rows="2000",
+        result_overflow_mode="break",
+    )
     assert response.status_code == 200
     assert response.text.count("\n") == 2000
 
@@ -244,7 +262,9 @@ def test_http_compression(gateway_url: str, key: str, encoding: str, decode: obj
 
 
 def test_request_body_may_be_gzipped(http: httpx.Client) -> None:
-    response = http.post("/", content=gzip.compress(b"SELECT 41 + 1"), headers={"Content-Encoding": "gzip"})
+    response = http.post(
+        "/", content=gzip.compress(b"SELECT 41 + 1"), headers={"Content-Encoding": "gzip"}
+    )
     assert response.text == "42\n"
 
 
