@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
@@ -45,6 +46,11 @@ from .typeobjects import (
 )
 
 logger = logging.getLogger(__name__)
+
+try:
+    __version__: str = version("paid-dbapi")  # the one copy lives in pyproject.toml
+except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+    __version__ = "0+unknown"
 
 apilevel = "2.0"
 threadsafety = 2
@@ -152,6 +158,7 @@ __all__ = [
     "TruncatedResultWarning",
     "ViewInfo",
     "Warning",
+    "__version__",
     "apilevel",
     "connect",
     "paramstyle",

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from .. import connect
+from .. import __version__, connect
 from ..connection import Connection
 from ..exceptions import Error
 from ..extract import DEFAULT_PAGE_SIZE, Extract
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the JSON paths seen in fact_signal.data (optionally for one signal)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no footer on standard error")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 

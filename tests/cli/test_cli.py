@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import io
 import json
 import os
@@ -130,6 +131,12 @@ def test_schema_and_signals() -> None:
     ]
     signals = run("--demo", "--signals", "email_sent").stdout.splitlines()
     assert "email_sent\tcampaign.channel\tString" in signals
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.returncode == 0
+    assert r.stdout == f"paid-sql {importlib.metadata.version('paid-dbapi')}\n"
 
 
 def test_help_explains_exact_json() -> None:

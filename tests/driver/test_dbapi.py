@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import warnings
 from decimal import Decimal
 
@@ -28,6 +29,11 @@ def test_module_globals() -> None:
     assert issubclass(paid_dbapi.DatabaseError, paid_dbapi.Error)
     assert paid_dbapi.Binary(b"x") == b"x"
     assert paid_dbapi.DateFromTicks(0) == dt.date.fromtimestamp(0)
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    assert paid_dbapi.__version__ == importlib.metadata.version("paid-dbapi")
+    assert paid_dbapi.__version__[0].isdigit()
 
 
 def test_description_for_zero_rows(conn: paid_dbapi.Connection) -> None:
