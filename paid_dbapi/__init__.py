@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 
-from .client import PRODUCTION_URL, Client
+from .client import PRODUCTION_URL, Client, check_api_key
 from .connection import Connection
 from .cursor import Cursor
 from .exceptions import (
+    NO_API_KEY,
     DatabaseError,
     DataError,
     Error,
@@ -70,8 +71,8 @@ def _demo(demo_org: str | None) -> tuple[httpx.BaseTransport, str, str]:
         ) from None
     try:
         transport, key = demo_transport(demo_org)
-    except KeyError as exc:
-        raise InterfaceError(f"unknown demo organization {exc}") from None
+    except KeyError as exc:  # str(KeyError) would quote the message again
+        raise InterfaceError(f"unknown demo organization {exc.args[0]}") from None
     return transport, key, DEMO_BASE_URL
 
 
@@ -102,10 +103,11 @@ def connect(
         transport, api_key, base_url = _demo(demo_org)
     elif demo_org is not None:
         raise InterfaceError("demo_org is only meaningful with demo=True")
-    api_key = api_key or os.environ.get("PAID_API_KEY")
+    api_key = check_api_key(api_key or os.environ.get("PAID_API_KEY") or "")
     if not api_key:
         raise InterfaceError(
-            "no API key: pass api_key=..., set PAID_API_KEY, or use demo=True for demo data"
+            "no API key: pass api_key=..., set PAID_API_KEY, or use demo=True for demo data",
+            code=NO_API_KEY,
         )
     base_url = base_url or os.environ.get("PAID_API_URL") or PRODUCTION_URL
     for name, value in (("timeout", timeout), ("max_retries", max_retries)):
@@ -130,6 +132,7 @@ def connect(
 __all__ = [
     "BINARY",
     "DATETIME",
+    "NO_API_KEY",
     "NUMBER",
     "PRODUCTION_URL",
     "ROWID",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import builtins
 
+#: `Error.code` of the InterfaceError raised when no API key was given; each surface (the
+#: CLI, the SQLAlchemy dialect) catches it to name its own way of giving one.
+NO_API_KEY = "NO_API_KEY"
+
 
 class Warning(builtins.Warning):
     """Important warnings, such as data truncation (PEP 249)."""
@@ -72,6 +76,7 @@ class NotSupportedError(DatabaseError):
 
 
 __all__ = [
+    "NO_API_KEY",
     "DataError",
     "DatabaseError",
     "Error",
