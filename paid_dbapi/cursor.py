@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import DataError, InterfaceError, NotSupportedError, TruncatedResultWarning
+from .exceptions import (
+    DataError,
+    InterfaceError,
+    NotSupportedError,
+    TruncatedResultWarning,
+    warn_at_caller,
+)
 from .literals import bind_parameters
 from .types import ColumnDecoder, column_decoder, parse_type
 
@@ -122,11 +127,10 @@ class Cursor:
                     code="TRUNCATED",
                 )
             if mode == "warn":
-                warnings.warn(
+                warn_at_caller(
                     f"result truncated at {len(raw_rows)} rows by the server's row cap; "
                     "rows were dropped (cursor.truncated is True)",
                     TruncatedResultWarning,
-                    stacklevel=4,
                 )
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
         self._rows = rows
