@@ -116,7 +116,7 @@ class Cursor:
             for i, (_, type_text) in enumerate(columns)
             if (decoder := column_decoder(type_text, naive_tz)) is not None
         ]
-        rows = _decode(raw_rows, len(columns), decoders)
+        rows = _decode(raw_rows, [name for name, _ in columns], decoders)
         self.truncated = truncated
         if truncated:
             mode = self.on_truncation
@@ -184,18 +184,21 @@ class Cursor:
 
 
 def _decode(
-    raw_rows: list[Any], width: int, decoders: list[tuple[int, ColumnDecoder]]
+    raw_rows: list[Any], names: list[str], decoders: list[tuple[int, ColumnDecoder]]
 ) -> list[Row]:
     """Decode column by column: each column's converter runs over all its values at once."""
+    width = len(names)
     for raw in raw_rows:
         if len(raw) != width:
             raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
     if not decoders or not raw_rows:
         return [tuple(raw) for raw in raw_rows]
     columns: list[Any] = list(zip(*raw_rows, strict=False))
-    try:
-        for i, decode in decoders:
+    for i, decode in decoders:
+        try:
             columns[i] = decode(columns[i])
-    except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
-        raise InterfaceError(f"cannot decode a value: {exc}") from None
+        except DataError as exc:  # a value beyond what its Python type can hold
+            raise DataError(f"column {names[i]!r}: {exc}") from None
+        except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+            raise InterfaceError(f"cannot decode a value of column {names[i]!r}: {exc}") from None
     return list(zip(*columns, strict=False))
