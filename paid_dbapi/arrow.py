@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .types import (
     CALENDAR_INTERVALS,
@@ -42,6 +43,10 @@ ARROW_INTS = {
 #: The Arrow duration unit of each fixed-length interval (longer units count seconds).
 INTERVAL_ARROW_UNITS = {
     "IntervalNanosecond": "ns", "IntervalMicrosecond": "us", "IntervalMillisecond": "ms",
+}  # fmt: skip
+#: Seconds in the fixed-length intervals longer than a second.
+INTERVAL_SECONDS = {
+    "IntervalMinute": 60, "IntervalHour": 3600, "IntervalDay": 86400, "IntervalWeek": 604800,
 }  # fmt: skip
 #: Text of a JSON value, for semi-structured columns and anything without an Arrow type.
 JSON_TEXT = pa.large_string()
@@ -175,6 +180,10 @@ def column_array(
         # Python keeps microseconds; ClickHouse's own text carries every digit.
         text = pa.array(raw, pa.large_string())
         return _zoned(text.cast(pa.timestamp(type_.unit)), type_.tz)
+    if b.name in INTERVAL_UNITS:  # counts from the server: Python's timedelta stops at 1 us
+        counts = pa.array(raw).cast(pa.int64())
+        per_second = INTERVAL_SECONDS.get(b.name, 1)
+        return (counts if per_second == 1 else pc.multiply_checked(counts, per_second)).cast(type_)
     prepare = _preparer(t)
     if prepare is not None:
         values = list(map(prepare, values))
@@ -202,8 +211,6 @@ def _zoned(naive: pa.Array, zone: str | None) -> pa.Array:
     """Wall-clock times in `zone` as zone-aware Arrow time stamps (earliest of ambiguous)."""
     if zone is None:
         return naive
-    import pyarrow.compute as pc
-
     return pc.assume_timezone(naive, zone, ambiguous="earliest", nonexistent="earliest")
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import DataError, InterfaceError, NotSupportedError, TruncatedResultWarning
+from .exceptions import (
+    DataError,
+    InterfaceError,
+    NotSupportedError,
+    TruncatedResultWarning,
+    warn_at_caller,
+)
 from .literals import bind_parameters
 from .types import ColumnDecoder, column_decoder, parse_type
 
@@ -130,11 +135,10 @@ class Cursor:
                     code="TRUNCATED",
                 )
             if mode == "warn":
-                warnings.warn(
+                warn_at_caller(
                     f"result truncated at {len(raw_rows)} rows by the server's row cap; "
                     "rows were dropped (cursor.truncated is True)",
                     TruncatedResultWarning,
-                    stacklevel=4,
                 )
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
         self._result = result
@@ -268,15 +272,18 @@ def _decode(
     for raw in raw_rows:
         if len(raw) != width:
             raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
-    raw_columns: list[Sequence[Any]] = (
-        list(zip(*raw_rows, strict=True)) if raw_rows else [() for _ in columns]
-    )
+    if not raw_rows:
+        return _Result(columns, [() for _ in columns], [() for _ in columns])
+    raw_columns: list[Sequence[Any]] = list(zip(*raw_rows, strict=True))
     values = list(raw_columns)
-    try:
-        for i, decode in decoders:
+    for i, decode in decoders:
+        name = columns[i][0]
+        try:
             values[i] = decode(raw_columns[i])
-    except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
-        raise InterfaceError(f"cannot decode a value: {exc}") from None
+        except DataError as exc:  # a value beyond what its Python type can hold
+            raise DataError(f"column {name!r}: {exc}") from None
+        except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+            raise InterfaceError(f"cannot decode a value of column {name!r}: {exc}") from None
     return _Result(columns, raw_columns, values)
 
 

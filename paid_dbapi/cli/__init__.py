@@ -15,9 +15,9 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from .. import connect
+from .. import __version__, connect
 from ..connection import Connection
-from ..exceptions import Error
+from ..exceptions import NO_API_KEY, Error, InterfaceError
 from ..extract import DEFAULT_PAGE_SIZE, Extract
 from ..urls import connect_args_from_url
 from .formats import FORMATS, write
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the JSON paths seen in fact_signal.data (optionally for one signal)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no footer on standard error")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
@@ -183,9 +184,16 @@ def open_connection(args: argparse.Namespace) -> Connection:
     """Connect as the arguments say (URL, demo, or production with PAID_API_KEY)."""
     if args.demo:
         return connect(demo=True)
-    if args.url:
-        return connect(**connect_args_from_url(args.url))
-    return connect()
+    try:
+        return connect(**(connect_args_from_url(args.url) if args.url else {}))
+    except InterfaceError as exc:
+        if exc.code != NO_API_KEY:
+            raise
+        raise InterfaceError(
+            "no API key: use --demo for demo data, or give your key as "
+            "--url paid://token:KEY@ or in PAID_API_KEY",
+            code=NO_API_KEY,
+        ) from None
 
 
 def read_query(args: argparse.Namespace, stdin: TextIO) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import io
 import json
 import os
@@ -98,7 +99,8 @@ def test_errors_are_one_line_without_traceback() -> None:
     assert "Traceback" not in r.stderr
     r = run("SELECT 1", env={"PAID_API_KEY": ""})
     assert r.returncode == 1
-    assert "PAID_API_KEY" in r.stderr
+    assert r.stderr == ("error [NO_API_KEY]: no API key: use --demo for demo data, or give your key as "
+                        "--url paid://token:KEY@ or in PAID_API_KEY\n")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -130,6 +132,12 @@ def test_schema_and_signals() -> None:
     ]
     signals = run("--demo", "--signals", "email_sent").stdout.splitlines()
     assert "email_sent\tcampaign.channel\tString" in signals
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.returncode == 0
+    assert r.stdout == f"paid-sql {importlib.metadata.version('paid-dbapi')}\n"
 
 
 def test_help_explains_exact_json() -> None:

@@ -189,11 +189,13 @@ def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
     """What Python objects cannot hold, Arrow does: nanoseconds and 76-digit Decimals."""
     with paid_dbapi.connect(demo=True) as conn:
         table = conn.cursor().execute(
-            "SELECT toDateTime64('2026-11-01 08:15:00.123456789', 9, 'Asia/Tokyo') AS ns, "
+            "SELECT toDateTime64('2026-11-01 08:15:00.123456789', 9, 'Asia/Tokyo') AS ns, toIntervalNanosecond(5) AS iv, "
             "toDecimal256('-1234567890123456789012345678901234.5678901234567890123456789012345678901', 41) AS wide"
         ).fetch_arrow_table()
     assert table.schema.field("ns").type == pa.timestamp("ns", "Asia/Tokyo")
     assert table["ns"][0].value == pd.Timestamp("2026-11-01 08:15:00.123456789", tz="Asia/Tokyo").value
+    assert table.schema.field("iv").type == pa.duration("ns")
+    assert table["iv"][0].value == 5
     wide = Decimal("-1234567890123456789012345678901234.5678901234567890123456789012345678901")
     assert table["wide"][0].as_py() == wide
     with paid_dbapi.connect(demo=True) as conn:
