@@ -8,6 +8,8 @@ PY=${PYTHON:-python3}
 venv() {  # venv DIR PIP-ARGS...: create DIR if missing, then install into it
     local dir=$1; shift
     [ -x "$dir/bin/python" ] || "$PY" -m venv "$dir"
+    # pip is quiet, and a first install takes a while (Superset about a minute): say so
+    if [ -t 2 ]; then echo "   installing into $dir: $*" >&2; fi
     "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
 }
 

@@ -7,9 +7,12 @@ import importlib.metadata
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -36,16 +39,17 @@ def test_piped_default_is_tsv_with_footer() -> None:
     header, row = r.stdout.splitlines()
     assert header.split("\t") == ["big", "d", "ts", "n", "e"]
     assert row.split("\t") == ["18446744073709551615", "1234567890123456789012345678.9012345678",
-                               "2026-11-01 08:15:00.123000+09:00", "\\N", ""]  # fmt: skip
+                               "2026-11-01 08:15:00.123+09:00", "\\N", ""]  # fmt: skip
     assert "(1 row," in r.stderr
     assert "server" in r.stderr
+    assert "generating" not in r.stderr  # no status line when standard error is not a terminal
 
 
 def test_json_is_machine_exact() -> None:
     r = run("--demo", "--format", "json", QUERY)
     (obj,) = json.loads(r.stdout)
     assert obj == {"big": "18446744073709551615", "d": "1234567890123456789012345678.9012345678",
-                   "ts": "2026-11-01 08:15:00.123000+09:00", "n": None, "e": ""}  # fmt: skip
+                   "ts": "2026-11-01 08:15:00.123+09:00", "n": None, "e": ""}  # fmt: skip
     lines = run(
         "--demo", "--format", "jsonl", "-q", "SELECT toInt64(1) AS a, 2 AS b"
     ).stdout.splitlines()
@@ -182,18 +186,31 @@ def test_interactive_session(tmp_path: Path) -> None:
     assert "dim_organization" in (tmp_path / "history").read_text()
 
 
-def test_interactive_ctrl_c_cancels_a_slow_query(tmp_path: Path, org_keys: dict[str, str]) -> None:
+def spawn(url: str, key: str, tmp_path: Path, *args: str, **kwargs: Any) -> pexpect.spawn:
+    """An interactive paid-sql on a pseudo-terminal, connected over loopback HTTP."""
+    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
+    hostport = url.split("//", 1)[1].split("/", 1)[0]
+    argv = ["--url", f"paid+http://token:{key}@{hostport}", *args]
+    return pexpect.spawn(PAID_SQL, argv, env=env, encoding="utf-8", timeout=30, **kwargs)
+
+
+def test_interactive_ctrl_c_and_the_elapsed_time_indicator(
+    tmp_path: Path, org_keys: dict[str, str]
+) -> None:
     from paid_dbapi.emulator import Emulator
 
-    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
-    with Emulator(latency=4.0).serve() as url:
-        hostport = url.split("//", 1)[1].split("/", 1)[0]
-        argv = ["--url", f"paid+http://token:{org_keys['acme']}@{hostport}"]
-        child = pexpect.spawn(PAID_SQL, argv, env=env, encoding="utf-8", timeout=60)
+    with Emulator(latency=1.5).serve() as url:
+        child = spawn(url, org_keys["acme"], tmp_path)
         try:
             child.expect_exact("paid> ")  # the schema for completion took one slow request
-            child.sendline("SELECT 1;")
+            child.sendline("SELECT 42 AS answer;")
             child.expect_exact("running...")  # the elapsed-time indicator after a second
+            child.expect_exact("answer")
+            # the indicator was wiped before the result's first line was printed
+            assert re.search(r"running\.\.\. [\d.]+ s\r +\r $", child.before), repr(child.before)
+            child.expect_exact("paid> ")
+            child.sendline("SELECT 1;")
+            child.expect_exact("running...")
             child.sendintr()
             child.expect_exact("cancelled")
             child.expect_exact("paid> ")
@@ -201,3 +218,132 @@ def test_interactive_ctrl_c_cancels_a_slow_query(tmp_path: Path, org_keys: dict[
             child.expect(pexpect.EOF)
         finally:
             child.close()
+    assert child.exitstatus == 0
+
+
+def test_interactive_commands_as_in_psql(
+    server_url: str, org_keys: dict[str, str], tmp_path: Path
+) -> None:
+    child = spawn(server_url, org_keys["acme"], tmp_path)
+    try:
+        child.expect_exact("paid> ")
+        child.sendline("help")
+        child.expect_exact("\\x [on|off|auto]")
+        child.expect_exact("paid> ")
+        child.sendline("SELECT name")
+        child.expect_exact("  ... ")
+        child.sendline("\\d")  # a command in the middle of a statement runs, the statement waits
+        child.expect_exact("fact_usage_summary")
+        child.expect_exact("  ... ")
+        child.sendline("FROM dim_organization;")
+        child.expect_exact("Acme AI")
+        child.expect_exact("paid> ")
+        child.sendline("\\signals nosuch")
+        child.expect_exact("no signal named 'nosuch' in fact_signal")
+        child.expect_exact("paid> ")
+        child.sendline("SELECT * FROM nope;")
+        child.expect_exact("error [")
+        child.expect_exact("paid> ")
+        child.sendline("\\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0  # as in psql, an earlier error does not change it
+
+
+@pytest.mark.parametrize("word", ["quit", "exit", "EXIT;"])
+def test_quit_and_exit_typed_alone(
+    server_url: str, org_keys: dict[str, str], tmp_path: Path, word: str
+) -> None:
+    child = spawn(server_url, org_keys["acme"], tmp_path)
+    try:
+        child.expect_exact("paid> ")
+        child.sendline(word)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+
+
+def test_a_result_wider_than_the_terminal_is_shown_one_record_per_block(
+    server_url: str, org_keys: dict[str, str], tmp_path: Path
+) -> None:
+    child = spawn(server_url, org_keys["acme"], tmp_path, dimensions=(24, 70))
+    wide = "SELECT name, 'a rather long text that fills more than the whole line of the terminal' AS description, 1 AS n FROM dim_organization;"
+    try:
+        child.expect_exact("paid> ")
+        child.sendline(wide)
+        child.expect_exact("-[ RECORD 1 ]")
+        child.expect(r"name +\| Acme AI")
+        child.expect(r"n +\| 1")
+        child.expect_exact("paid> ")
+        child.sendline("\\x off")
+        child.expect_exact("expanded display is off")
+        child.expect_exact("paid> ")
+        child.sendline(wide)
+        child.expect(r"name +\| description +\| n")
+        child.expect_exact("paid> ")
+        child.sendline("\\x")
+        child.expect_exact("expanded display is on")
+        child.expect_exact("paid> ")
+        child.sendline("SELECT 1 AS one;")  # narrow, yet expanded when asked
+        child.expect_exact("-[ RECORD 1 ]")
+        child.expect_exact("paid> ")
+        child.sendline("\\q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+
+
+def test_demo_shows_a_status_line_on_a_terminal() -> None:
+    child = pexpect.spawn(PAID_SQL, ["--demo", "SELECT 1 AS one"], encoding="utf-8", timeout=30)
+    try:
+        child.expect_exact("paid-sql: generating the demo data...")
+        child.expect_exact(" one")
+        child.expect(pexpect.EOF)
+        assert child.before.startswith(("\r", "\n"))  # the status line was wiped first
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+
+
+def test_datetimes_and_decimals_print_at_the_columns_precision_and_scale(
+    server_url: str, org_keys: dict[str, str]
+) -> None:
+    """Each value beside ClickHouse's own toString of it, the oracle for the digits."""
+    datetimes = [f"toDateTime64('2026-11-01 08:15:00.{f}', {p})" for p, f in
+                 [(0, "0"), (1, "5"), (2, "05"), (3, "100"), (3, "873"), (4, "0001"), (6, "000000"), (6, "123456")]]  # fmt: skip
+    datetimes.append("toDateTime('2026-11-01 08:15:00')")
+    decimals = ["toDecimal32('1.5', 4)", "toDecimal64('-0.1', 9)", "toDecimal128('0', 10)",
+                "toDecimal256('1234567890123456789012345678901234567890.5', 30)", "toDecimal64('7', 0)",
+                "CAST('12.30' AS Nullable(Decimal(10, 3)))"]  # fmt: skip
+    columns = ", ".join(
+        f"{e} AS v{i}, toString(v{i}) AS s{i}" for i, e in enumerate(datetimes + decimals)
+    )
+    hostport = server_url.split("//", 1)[1].split("/", 1)[0]
+    for fmt in ("tsv", "csv", "json"):
+        r = run(
+            "--url",
+            f"paid+http://token:{org_keys['acme']}@{hostport}",
+            "-q",
+            "--format",
+            fmt,
+            f"SELECT {columns}",
+        )
+        assert r.returncode == 0, r.stderr
+        if fmt == "json":
+            (obj,) = json.loads(r.stdout)
+            values = list(obj.values())
+        else:
+            values = next(
+                csv.reader(
+                    io.StringIO(r.stdout.splitlines()[1]), delimiter="\t" if fmt == "tsv" else ","
+                )
+            )
+        pairs = list(zip(values[::2], values[1::2], strict=True))
+        for shown, oracle in pairs[: len(datetimes)]:
+            assert shown == oracle
+        scales = [4, 9, 10, 30, 0, 3]
+        for (shown, oracle), scale in zip(pairs[len(datetimes) :], scales, strict=True):
+            assert Decimal(shown) == Decimal(oracle)
+            assert len(shown.partition(".")[2]) == scale, shown

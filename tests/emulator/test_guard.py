@@ -10,7 +10,7 @@ import pytest
 from paid_dbapi.emulator import Emulator
 from paid_dbapi.emulator.cookbook import COOKBOOK
 from paid_dbapi.emulator.data import internal_names
-from paid_dbapi.emulator.guard import GuardError, check_ast
+from paid_dbapi.emulator.guard import VIEWS_POLICY, GuardError, vet
 from tests.emulator.conftest import query
 
 TABLE_FUNCTIONS = ["file('/etc/passwd', 'LineAsString')", "url('http://127.0.0.1:1/x', CSV)",
@@ -64,8 +64,8 @@ HOSTILE: list[tuple[str, str]] = (
         ("SELECT * FROM tables", "UNKNOWN_TABLE"),
         ("SELECT * FROM one", "UNKNOWN_TABLE"),
         ("SELECT * FROM fact_signaI", "UNKNOWN_TABLE"),
-        ("SELECT * FROM fact_s\u0456gnal", "UNKNOWN_TABLE"),  # Cyrillic i
-        ("SELECT * FROM \uff46act_signal", "UNKNOWN_TABLE"),  # full-width f
+        ("SELECT * FROM fact_s\u0456gnal", "SYNTAX_ERROR"),  # Cyrillic i
+        ("SELECT * FROM \uff46act_signal", "SYNTAX_ERROR"),  # full-width f
         ("SELECT * FROM FACT_SIGNAL", "UNKNOWN_TABLE"),
         ("SELECT * FROM `fact_signal `", "UNKNOWN_TABLE"),
         ("SELECT * FROM paid_org_x_acme", "UNKNOWN_TABLE"),
@@ -87,15 +87,15 @@ HOSTILE: list[tuple[str, str]] = (
         ("DESCRIBE TABLE fact_signal", "NOT_A_SELECT"),
         ("EXPLAIN SELECT 1", "NOT_A_SELECT"),
         ("SYSTEM SHUTDOWN", "NOT_A_SELECT"),
-        ("KILL QUERY WHERE 1", "SYNTAX_ERROR"),
-        ("SELECT * FROM dictionary('d')", "UNKNOWN_TABLE"),
+        ("KILL QUERY WHERE 1", "NOT_A_SELECT"),
+        ("SELECT * FROM dictionary('d')", "FORBIDDEN_TABLE_FUNCTION"),
         ("OPTIMIZE TABLE fact_signal", "NOT_A_SELECT"),
         ("GRANT ALL ON *.* TO default", "NOT_A_SELECT"),
         ("ATTACH TABLE x", "NOT_A_SELECT"),
         ("SELECT 1 SETTINGS readonly = 0", "FORBIDDEN_CLAUSE"),
         ("SELECT * FROM fact_signal SETTINGS max_result_rows = 0", "FORBIDDEN_CLAUSE"),
         ("SELECT 1 FORMAT TabSeparated", "FORBIDDEN_CLAUSE"),
-        ("SELECT * FROM fact_signal INTO OUTFILE '/tmp/x'", "SYNTAX_ERROR"),
+        ("SELECT * FROM fact_signal INTO OUTFILE '/tmp/x'", "FORBIDDEN_CLAUSE"),
         ("SELEC 1", "SYNTAX_ERROR"),
         ("SELECT (((1", "SYNTAX_ERROR"),
         ("SELECT 'unterminated", "SYNTAX_ERROR"),
@@ -173,13 +173,13 @@ def test_cte_shadowing_cannot_reach_other_orgs(emulator: Emulator, acme: httpx.C
         ("SELECT getSetting('readonly')", "FORBIDDEN_FUNCTION"),
     ],
 )
-def test_second_check_on_clickhouses_own_parse(emulator: Emulator, sql: str, code: str) -> None:
-    """The AST check stands on its own, without the sqlglot check in front of it."""
+def test_vet_refuses_on_its_own(emulator: Emulator, sql: str, code: str) -> None:
+    """vet() alone refuses, without the HTTP layer around it."""
     with pytest.raises(GuardError) as info:
-        check_ast(emulator.app.engine.explain_ast(sql))
+        vet(sql, VIEWS_POLICY, emulator.app.engine.text)
     assert info.value.code == code
 
 
-def test_second_check_passes_the_cookbook(emulator: Emulator) -> None:
+def test_vet_passes_the_cookbook(emulator: Emulator) -> None:
     for sql in COOKBOOK.values():
-        check_ast(emulator.app.engine.explain_ast(sql))
+        assert vet(sql, VIEWS_POLICY, emulator.app.engine.text).startswith(("SELECT", "WITH"))
