@@ -137,6 +137,15 @@ def test_bad_url_option_names_option_not_key() -> None:
     assert "SECRETKEY" not in r.stderr
 
 
+@pytest.mark.parametrize("bad", ["%0A", "%0D%0AX-Injected:%201", "%00", "%C3%A9", "%20"])
+def test_a_malformed_key_in_the_url_is_refused_unseen(bad: str) -> None:
+    r = run("--url", f"paid+http://token:SECRETKEY{bad}TAILPART@127.0.0.1:9", "SELECT 1")
+    assert r.returncode == 1
+    assert r.stderr.startswith("error [BAD_API_KEY]: the API key contains ")
+    assert "SECRETKEY" not in r.stderr
+    assert "TAILPART" not in r.stderr
+
+
 def test_schema_and_signals(served: list[str]) -> None:
     schema = run(*served, "--schema", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(schema)))
