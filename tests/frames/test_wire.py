@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,10 +30,9 @@ QUERY = "SELECT " + ", ".join(f"{e} AS c{i}" for i, e in enumerate(EDGES))
 
 
 @pytest.fixture
-def plain_parse(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def plain_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     """Turn the typed pass off: every body goes through the plain parse and the converters."""
     monkeypatch.setattr(wire, "_plan", lambda types: None)
-    yield
 
 
 def fingerprint(rows: list[tuple[Any, ...]]) -> list[list[tuple[str, str]]]:
