@@ -46,9 +46,11 @@ def run(sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_the_plan_is_used_for_these_types() -> None:
-    _, final = wire.decode_rows(wire.parse_body(b'[[1]]'), ["UInt8"])
+    _, final = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UInt8"])
     assert final == frozenset()  # not a body object: nothing typed
-    body = wire.parse_body(b'{"rows": [["18446744073709551615", "6a0e1f8e-5b6c-4d3e-9f00-0123456789ab", 1.5]]}')
+    body = wire.parse_body(
+        b'{"rows": [["18446744073709551615", "6a0e1f8e-5b6c-4d3e-9f00-0123456789ab", 1.5]]}'
+    )
     rows, final = wire.decode_rows(body["rows"], ["UInt64", "UUID", "Decimal(9, 2)"])
     assert final == {0, 1}  # the Decimal still gets its column's scale from the converter
     assert rows[0][0] == 18446744073709551615
@@ -63,10 +65,14 @@ def test_typed_and_plain_passes_agree(typed: list[tuple[Any, ...]], plain_parse:
     assert fingerprint(typed) == fingerprint(run(QUERY))
 
 
-def test_typed_and_plain_passes_agree_on_many_rows(plain_parse: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    sql = ("SELECT number, toDecimal128(number / 7, 12) AS d, toDateTime64(number, 3, 'UTC') AS t, "
-           "if(number % 3 = 0, NULL, toString(number)) AS s, reinterpretAsUUID(MD5(toString(number))) AS u "
-           "FROM (SELECT arrayJoin(range(2000)) AS number) ORDER BY number")
+def test_typed_and_plain_passes_agree_on_many_rows(
+    plain_parse: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sql = (
+        "SELECT number, toDecimal128(number / 7, 12) AS d, toDateTime64(number, 3, 'UTC') AS t, "
+        "if(number % 3 = 0, NULL, toString(number)) AS s, reinterpretAsUUID(MD5(toString(number))) AS u "
+        "FROM (SELECT arrayJoin(range(2000)) AS number) ORDER BY number"
+    )
     plain = run(sql)
     monkeypatch.undo()
     assert fingerprint(run(sql)) == fingerprint(plain)
