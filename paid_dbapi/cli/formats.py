@@ -232,8 +232,8 @@ def write_markdown(out: TextIO, columns: Sequence[Column], rows: Iterable[Sequen
 
 Writer = Callable[[TextIO, Sequence[Column], Iterable[Sequence[Any]]], None]
 
+#: The writers of every format but the table, which takes layout options.
 WRITERS: dict[str, Writer] = {
-    "table": write_table,
     "csv": lambda out, columns, rows: write_delimited(out, columns, rows, ","),
     "tsv": lambda out, columns, rows: write_delimited(out, columns, rows, "\t"),
     "json": lambda out, columns, rows: write_json(out, columns, rows, lines=False),

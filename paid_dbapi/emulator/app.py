@@ -27,6 +27,7 @@ from ..literals import quote_string, render_literal
 from . import data
 from .engine import Engine, EngineError, Limits
 from .guard import VIEWS_POLICY, GuardError, vet
+from .messages import engine_error
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,8 @@ class App:
             elif code == "MEMORY_LIMIT":
                 message = "the query exceeded the memory limit"
             else:
-                message = "the query failed"
+                message, details = engine_error(exc.message)
+                return error(status, code, sanitize(message), sanitize(details))
             return error(status, code, message, sanitize(exc.message))
         elapsed = (time.perf_counter() - started) * 1000
         columns = [{"name": n, "type": t} for n, t in zip(result.names, result.types, strict=True)]

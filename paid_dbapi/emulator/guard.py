@@ -47,7 +47,9 @@ class Policy:
     - `functions`: functions allowed on top of the analytic allowlist (exact names), e.g.
       "version", "currentDatabase" for clients' metadata queries. Empty by default.
     - `statements`: statement kinds allowed besides SELECT: any of "SHOW" (SHOW TABLES,
-      SHOW DATABASES, SHOW COLUMNS), "DESCRIBE" and "EXISTS". Empty by default.
+      SHOW DATABASES, SHOW COLUMNS), "DESCRIBE" and "EXISTS". Empty by default. ClickHouse's
+      tree of a SHOW statement does not name the database it lists: allow SHOW only in a
+      session whose catalog holds nothing secret.
     """
 
     tables: frozenset[str]
@@ -216,16 +218,16 @@ STATEMENT_KINDS = {
 }
 
 _AGGREGATES = """count sum avg min max any anyLast anyHeavy argMin argMax uniq uniqExact
-uniqCombined uniqCombined64 uniqHLL12 uniqTheta groupArray groupUniqArray groupArraySorted
+uniqCombined uniqCombined64 uniqHLL12 groupArray groupUniqArray groupArraySorted
 groupArrayLast groupBitAnd groupBitOr groupBitXor quantile quantiles quantileExact
 quantilesExact quantileTiming quantilesTiming quantileTDigest quantilesTDigest
 quantileDeterministic median medianExact medianTiming stddevPop stddevSamp varPop varSamp
-covarPop covarSamp corr topK topKWeighted sumWithOverflow sumKahan sumMap minMap maxMap
-avgWeighted histogram first_value last_value any_value row_number rank dense_rank
-percent_rank cume_dist ntile lag lead lagInFrame leadInFrame nth_value
+covarPop covarSamp corr topK topKWeighted sumWithOverflow sumKahan
+avgWeighted histogram first_value last_value any_value row_number rank dense_rank denseRank
+percent_rank percentRank cume_dist ntile lag lead lagInFrame leadInFrame nth_value
 exponentialMovingAverage simpleLinearRegression retention windowFunnel sequenceMatch
 sequenceCount distinctJSONPaths distinctJSONPathsAndTypes distinctDynamicTypes deltaSum
-entropy kurtPop kurtSamp skewPop skewSamp stddev variance stddev_pop stddev_samp var_pop
+entropy kurtPop kurtSamp skewPop skewSamp stddev stddev_pop stddev_samp var_pop
 var_samp groupArrayInsertAt groupConcat boundingRatio"""
 _DATES = """now now64 today yesterday toDate toDate32 toDateTime toDateTime64 parseDateTime
 parseDateTimeOrNull parseDateTimeBestEffort parseDateTimeBestEffortOrNull
@@ -253,8 +255,9 @@ lcase ucase concat concatWithSeparator concat_ws substring substr substringUTF8 
 leftUTF8 rightUTF8 leftPad rightPad lpad rpad leftPadUTF8 rightPadUTF8 trim trimBoth trimLeft
 trimRight ltrim rtrim replace replaceAll replaceOne replaceRegexpAll replaceRegexpOne
 regexp_replace position positionCaseInsensitive positionUTF8 locate instr like ilike notLike
-notILike match extract extractAll extractAllGroups multiSearchAny multiSearchFirstIndex
-multiMatchAny splitByChar splitByString splitByRegexp splitByWhitespace splitByNonAlpha
+notILike match extract extractAll extractAllGroups extractAllGroupsVertical multiSearchAny
+multiSearchFirstIndex multiMatchAny splitByChar splitByString splitByRegexp splitByWhitespace
+splitByNonAlpha
 arrayStringConcat reverse reverseUTF8 repeat format startsWith endsWith empty notEmpty
 base64Encode base64Decode tryBase64Decode hex unhex MD5 SHA1 SHA256 sipHash64 sipHash128
 cityHash64 xxHash32 xxHash64 farmHash64 murmurHash3_32 murmurHash3_64 javaHash toValidUTF8
@@ -356,20 +359,38 @@ class _Judge:
 
     def statement(self, root: _Node) -> None:
         """The root must be a SELECT, or a statement kind the policy allows."""
-        if root.kind != "SelectWithUnionQuery":
-            allowed = STATEMENT_KINDS.get(root.kind)
-            if allowed is None or allowed not in self.policy.statements:
-                kind = STATEMENT_KINDS.get(root.kind) or re.sub(r"Query$", "", root.kind)
-                raise GuardError(
-                    "NOT_A_SELECT", "only SELECT queries are allowed: the service is read-only",
-                    f"got {kind}",
-                )  # fmt: skip
-            if root.kind == "ExistsTableQuery":
-                self.table(".".join(_name(child) for child in root.children))
-                return
-            if root.kind == "ShowTables":
-                return
-        self.node(root)
+        if root.kind == "SelectWithUnionQuery":
+            self.node(root)
+            return
+        allowed = STATEMENT_KINDS.get(root.kind)
+        if allowed is None or allowed not in self.policy.statements:
+            kind = allowed or re.sub(r"Query$", "", root.kind)
+            raise GuardError(
+                "NOT_A_SELECT", "only SELECT queries are allowed: the service is read-only",
+                f"got {kind}",
+            )  # fmt: skip
+        kinds = [child.kind for child in root.children]
+        names = [_name(child) for child in root.children]
+        if root.kind == "DescribeQuery" and kinds == ["TableExpression"]:
+            self.node(root.children[0])
+        elif (
+            root.kind == "ExistsTableQuery"
+            and kinds == ["Identifier"]
+            and root.text == (" " + names[0])
+        ):
+            self.table(names[0])
+        elif (
+            root.kind == "ExistsTableQuery"
+            and kinds == ["Identifier"] * 2
+            and root.text == (" ".join(names))
+        ):
+            self.table(".".join(names))
+        elif not (root.kind.startswith("Show") and kinds in ([], ["Identifier"])):
+            # Anything else below a statement is INTO OUTFILE, FORMAT or SETTINGS.
+            raise GuardError(
+                "FORBIDDEN_CLAUSE", "INTO OUTFILE, FORMAT and SETTINGS are not allowed",
+                "the service fixes the output format and settings",
+            )  # fmt: skip
 
     def node(self, node: _Node) -> None:
         """Judge `node` and everything under it."""

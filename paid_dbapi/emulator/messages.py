@@ -110,3 +110,40 @@ def _expected(clickhouse: str) -> str:
     if not keywords:
         return ""
     return ("one of " if len(keywords) > 1 else "") + ", ".join(keywords[:10])
+
+
+_SCOPE = re.compile(r"[.:]? In (?:scope|query) (?P<scope>.*?)\.?$", re.S)
+_UNKNOWN = re.compile(r"^Unknown expression (?:or function )?identifier `(?P<name>[^`]*)`")
+_UNRESOLVED = re.compile(
+    r"^Identifier '(?P<name>[^']*)' cannot be resolved from (?:table|subquery) with name "
+    r"(?P<alias>\S+)(?: \(an alias of (?P<table>[^)]+)\))?"
+)
+_GUESS = re.compile(r"Maybe you meant: \[(?P<names>[^\]]*)\]")
+_INTERNALS = re.compile(r"(?:: while executing function| while executing| \(version ).*$", re.S)
+
+
+_CODE = re.compile(r"^(?:Code: \d+\. )?DB::\w*Exception: |\s*\([A-Z_0-9]+\)\.?\s*$", re.I)
+
+
+def engine_error(clickhouse: str) -> tuple[str, str]:
+    """(message, details) in plain words for ClickHouse's refusal to run a query."""
+    clickhouse = _CODE.sub("", _CODE.sub("", clickhouse.strip()))
+    scope_match = _SCOPE.search(clickhouse)
+    scope = scope_match.group("scope")[:300] if scope_match else ""
+    text = clickhouse[: scope_match.start()] if scope_match else clickhouse
+    guess = _GUESS.search(text)
+    hint = f"; maybe you meant {guess.group('names').replace(chr(39), '')}" if guess else ""
+    near = f"in: {scope}" if scope else ""
+    unknown = _UNKNOWN.match(text)
+    if unknown:
+        return f"unknown column {unknown.group('name')}", near + hint
+    unresolved = _UNRESOLVED.match(text)
+    if unresolved:
+        column = unresolved.group("name").split(".")[-1]
+        table = unresolved.group("table") or unresolved.group("alias").rstrip(".")
+        return (
+            f"unknown column {unresolved.group('name')}: {table} has no column {column}",
+            near + hint,
+        )
+    message = _INTERNALS.sub("", _GUESS.sub("", text)).strip().rstrip(".:")
+    return (message[:1].lower() + message[1:300]) or "the query failed", near + hint
