@@ -9,11 +9,11 @@ pyarrow is optional (extra `arrow`): importing this module without it raises Imp
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -160,7 +160,10 @@ def _preparer(t: ClickHouseType) -> Prepare | None:
 
 def _json_text(value: Any) -> str:
     """Compact JSON text of a decoded semi-structured value."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODE(value).decode()
+
+
+_ENCODE = msgspec.json.Encoder().encode
 
 
 def _same(value: Any) -> Any:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import wire
 from .exceptions import (
     DataError,
     InterfaceError,
@@ -97,7 +98,9 @@ class Cursor:
         self._check_open()
         self._reset()
         sql = bind_parameters(operation, parameters)
-        body = self.connection._client.request("POST", "/query", json_body={"query": sql})
+        body = self.connection._client.request(
+            "POST", "/query", json_body={"query": sql}, parse=wire.parse_body
+        )
         self._load(body)
         return self
 
@@ -110,9 +113,9 @@ class Cursor:
 
     def _load(self, body: Any) -> None:
         try:
-            columns = [(str(c["name"]), str(c["type"])) for c in body["columns"]]
-            raw_rows = body["rows"]
-            meta = body.get("meta") or {}
+            columns = [(str(c["name"]), str(c["type"])) for c in wire.member(body["columns"])]
+            raw_rows, final = wire.decode_rows(body["rows"], [t for _, t in columns])
+            meta = wire.member(body.get("meta")) or {}
             if not isinstance(raw_rows, list):
                 raise TypeError("rows is not a list")
         except (KeyError, TypeError, AttributeError) as exc:
@@ -122,7 +125,7 @@ class Cursor:
         decoders = [
             (i, decoder)
             for i, (_, type_text) in enumerate(columns)
-            if (decoder := column_decoder(type_text, naive_tz)) is not None
+            if i not in final and (decoder := column_decoder(type_text, naive_tz)) is not None
         ]
         result = _decode(columns, raw_rows, decoders)
         self.truncated = truncated
@@ -236,22 +239,24 @@ class Cursor:
 
 class _Result:
     """One decoded result, column by column: the values as the server sent them (`raw`) and
-    as Python objects (`values`); rows are only built when asked for."""
+    as Python objects (`values`); rows are only built when asked for, unless they come as is."""
 
     def __init__(
         self,
         columns: list[tuple[str, str]],
         raw: list[Sequence[Any]],
         values: list[Sequence[Any]],
+        rows: list[Row] | None = None,
     ) -> None:
         self.columns = columns
         self.raw = raw
         self.values = values
+        self._rows = rows
 
     def rows(self) -> list[Row]:
-        if not self.values or not self.values[0]:
-            return []
-        return list(zip(*self.values, strict=True))
+        if self._rows is None:
+            self._rows = list(zip(*self.values, strict=True)) if self.values else []
+        return self._rows
 
     def since(self, start: int) -> _Result:
         """The result from row `start` on."""
@@ -268,13 +273,16 @@ def _decode(
     decoders: list[tuple[int, ColumnDecoder]],
 ) -> _Result:
     """Decode column by column: each column's converter runs over all its values at once."""
-    width = len(columns)
-    for raw in raw_rows:
-        if len(raw) != width:
-            raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
     if not raw_rows:
         return _Result(columns, [() for _ in columns], [() for _ in columns])
-    raw_columns: list[Sequence[Any]] = list(zip(*raw_rows, strict=True))
+    try:
+        raw_columns: list[Sequence[Any]] = list(zip(*raw_rows, strict=True))
+    except (ValueError, TypeError):  # rows of unequal lengths, or not rows at all
+        raw_columns = []
+    if len(raw_columns) != len(columns):
+        bad = next(r for r in raw_rows if not isinstance(r, list | tuple) or len(r) != len(columns))
+        got = len(bad) if isinstance(bad, list | tuple) else "no list of"
+        raise InterfaceError(f"a row has {got} values for {len(columns)} columns")
     values = list(raw_columns)
     for i, decode in decoders:
         name = columns[i][0]
@@ -284,7 +292,8 @@ def _decode(
             raise DataError(f"column {name!r}: {exc}") from None
         except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
             raise InterfaceError(f"cannot decode a value of column {name!r}: {exc}") from None
-    return _Result(columns, raw_columns, values)
+    as_is = not decoders and type(raw_rows[0]) is tuple  # rows from the typed pass
+    return _Result(columns, raw_columns, values, raw_rows if as_is else None)
 
 
 def _require(module: str, extra: str) -> None:

@@ -118,7 +118,9 @@ def from_arrow_form(family: str, value: Any) -> Any:
     return value
 
 
-def frame_for(path: str, engine: sa.engine.Engine, sql: str = QUERY) -> tuple[dict[str, str], dict[str, Any]]:
+def frame_for(
+    path: str, engine: sa.engine.Engine, sql: str = QUERY
+) -> tuple[dict[str, str], dict[str, Any]]:
     """Run `sql` through `path`; return its dtypes and first row as {column: ...}."""
     with paid_dbapi.connect(demo=True) as conn:
         cur = conn.cursor()
@@ -136,10 +138,14 @@ def frame_for(path: str, engine: sa.engine.Engine, sql: str = QUERY) -> tuple[di
             frame = pd.read_sql_query(sa.text(sql), engine)
         else:
             raise AssertionError(path)
-    return {k: str(v) for k, v in frame.dtypes.items()}, {k: python_value(v) for k, v in frame.iloc[0].items()}
+    return {k: str(v) for k, v in frame.dtypes.items()}, {
+        k: python_value(v) for k, v in frame.iloc[0].items()
+    }
 
 
-@pytest.mark.parametrize("path", ["arrow", "fetch_df", "fetch_polars", "read_sql", "read_sql_query"])
+@pytest.mark.parametrize(
+    "path", ["arrow", "fetch_df", "fetch_polars", "read_sql", "read_sql_query"]
+)
 def test_typed_frame(path: str, engine: sa.engine.Engine, exact: dict[str, Any]) -> None:
     dtypes, row = frame_for(path, engine)
     assert dtypes == {family: dtype(path, family) for family in FAMILIES}
@@ -162,7 +168,9 @@ def test_raw_connection_read_sql(exact: dict[str, Any]) -> None:
     with paid_dbapi.connect(demo=True) as conn, warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         frame = pd.read_sql(QUERY, conn, coerce_float=False)
-    assert {k: str(v) for k, v in frame.dtypes.items()} == {f: dtype("read_sql", f) for f in FAMILIES}
+    assert {k: str(v) for k, v in frame.dtypes.items()} == {
+        f: dtype("read_sql", f) for f in FAMILIES
+    }
     assert frame["decimal"][0] == exact["decimal"]
     assert frame["uint64"][0] == exact["uint64"]
 
@@ -174,7 +182,9 @@ def test_polars_read_database(via: str, engine: sa.engine.Engine, exact: dict[st
     sql = "SELECT " + ", ".join(f"{FAMILIES[f][0]} AS {f}" for f in families)
     with paid_dbapi.connect(demo=True) as conn:
         frame = pl.read_database(sql, conn if via == "connection" else engine)
-    assert {k: str(v) for k, v in frame.schema.items()} == {f: dtype("pl_read_database", f) for f in families}
+    assert {k: str(v) for k, v in frame.schema.items()} == {
+        f: dtype("pl_read_database", f) for f in families
+    }
     row = frame.row(0, named=True)
     for family in families:
         expected = exact[family]
@@ -188,12 +198,18 @@ def test_polars_read_database(via: str, engine: sa.engine.Engine, exact: dict[st
 def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
     """What Python objects cannot hold, Arrow does: nanoseconds and 76-digit Decimals."""
     with paid_dbapi.connect(demo=True) as conn:
-        table = conn.cursor().execute(
-            "SELECT toDateTime64('2026-11-01 08:15:00.123456789', 9, 'Asia/Tokyo') AS ns, toIntervalNanosecond(5) AS iv, "
-            "toDecimal256('-1234567890123456789012345678901234.5678901234567890123456789012345678901', 41) AS wide"
-        ).fetch_arrow_table()
+        table = (
+            conn.cursor()
+            .execute(
+                "SELECT toDateTime64('2026-11-01 08:15:00.123456789', 9, 'Asia/Tokyo') AS ns, toIntervalNanosecond(5) AS iv, "
+                "toDecimal256('-1234567890123456789012345678901234.5678901234567890123456789012345678901', 41) AS wide"
+            )
+            .fetch_arrow_table()
+        )
     assert table.schema.field("ns").type == pa.timestamp("ns", "Asia/Tokyo")
-    assert table["ns"][0].value == pd.Timestamp("2026-11-01 08:15:00.123456789", tz="Asia/Tokyo").value
+    assert (
+        table["ns"][0].value == pd.Timestamp("2026-11-01 08:15:00.123456789", tz="Asia/Tokyo").value
+    )
     assert table.schema.field("iv").type == pa.duration("ns")
     assert table["iv"][0].value == 5
     wide = Decimal("-1234567890123456789012345678901234.5678901234567890123456789012345678901")
@@ -203,8 +219,10 @@ def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
     assert frame["wide"].to_list() == ["1.5" + "0" * 39]  # polars' Decimal stops at 38 digits
 
 
-NULLS = ("SELECT * FROM (SELECT CAST(NULL, 'Nullable(Int64)') AS i, CAST(NULL, 'Nullable(Bool)') AS b, CAST(NULL, 'Nullable(Decimal(18, 4))') AS d, CAST(NULL, 'Nullable(String)') AS s "
-         "UNION ALL SELECT toInt64(9007199254740993), true, toDecimal64('1.25', 4), 'x') ORDER BY i NULLS FIRST")
+NULLS = (
+    "SELECT * FROM (SELECT CAST(NULL, 'Nullable(Int64)') AS i, CAST(NULL, 'Nullable(Bool)') AS b, CAST(NULL, 'Nullable(Decimal(18, 4))') AS d, CAST(NULL, 'Nullable(String)') AS s "
+    "UNION ALL SELECT toInt64(9007199254740993), true, toDecimal64('1.25', 4), 'x') ORDER BY i NULLS FIRST"
+)
 
 
 def test_nulls_stay_nulls_and_ints_stay_exact() -> None:
@@ -212,7 +230,12 @@ def test_nulls_stay_nulls_and_ints_stay_exact() -> None:
         cur = conn.cursor()
         frame = cur.execute(NULLS).fetch_df()
         pframe = cur.execute(NULLS).fetch_polars()
-    assert [str(t) for t in frame.dtypes] == ["Int64", "boolean", "object", STR if PANDAS3 else "object"]
+    assert [str(t) for t in frame.dtypes] == [
+        "Int64",
+        "boolean",
+        "object",
+        STR if PANDAS3 else "object",
+    ]
     assert frame["i"].isna()[0]
     assert frame["i"][1] == 9007199254740993
     assert frame["d"][1] == Decimal("1.2500")
@@ -238,8 +261,15 @@ def test_empty_results_keep_their_schema(engine: sa.engine.Engine) -> None:
     assert table.num_rows == 0
     assert table.schema == expected
     assert streamed.schema == expected
-    assert [str(t) for t in frame.dtypes] == ["uint64", "object", "datetime64[ms, UTC]", STR if PANDAS3 else "object"]
-    assert pframe.schema == pl.Schema({"n": pl.UInt64, "d": pl.Decimal(18, 4), "t": pl.Datetime("ms", "UTC"), "s": pl.String})
+    assert [str(t) for t in frame.dtypes] == [
+        "uint64",
+        "object",
+        "datetime64[ms, UTC]",
+        STR if PANDAS3 else "object",
+    ]
+    assert pframe.schema == pl.Schema(
+        {"n": pl.UInt64, "d": pl.Decimal(18, 4), "t": pl.Datetime("ms", "UTC"), "s": pl.String}
+    )
     assert pl.read_database(EMPTY, engine).columns == ["n", "d", "t", "s"]
 
 
@@ -248,7 +278,11 @@ def test_arrow_stream_interface() -> None:
     sql = "SELECT arrayJoin([0, 1, 2]) AS n, toDecimal64(n, 2) AS d"
     with paid_dbapi.connect(demo=True) as conn:
         cur = conn.cursor()
-        assert pa.table(cur.execute(sql))["d"].to_pylist() == [Decimal("0.00"), Decimal("1.00"), Decimal("2.00")]
+        assert pa.table(cur.execute(sql))["d"].to_pylist() == [
+            Decimal("0.00"),
+            Decimal("1.00"),
+            Decimal("2.00"),
+        ]
         assert pl.DataFrame(cur.execute(sql))["n"].to_list() == [0, 1, 2]
         if PANDAS3:
             assert pd.DataFrame.from_arrow(cur.execute(sql))["n"].tolist() == [0, 1, 2]
@@ -301,13 +335,18 @@ def test_truncation_on_the_generic_paths(capped: Emulator) -> None:
             "api_key": capped.keys()["acme"], "base_url": DEMO_BASE_URL, "transport": capped.transport(), "on_truncation": mode})  # fmt: skip
 
     strict, loose = engine("error"), engine("warn")
-    with pytest.raises((pd.errors.DatabaseError, sa.exc.DataError), match=r"\[TRUNCATED\]"):  # pandas 3 wraps
+    with pytest.raises(
+        (pd.errors.DatabaseError, sa.exc.DataError), match=r"\[TRUNCATED\]"
+    ):  # pandas 3 wraps
         pd.read_sql(CAPPED, strict)
     with pytest.raises(sa.exc.DataError, match=r"\[TRUNCATED\]"):
         pl.read_database(CAPPED, strict)
     with pytest.warns(TruncatedResultWarning):
         assert len(pl.read_database(CAPPED, loose)) == 5
-    with connect_to(capped, on_truncation="error") as conn, pytest.raises(DataError, match="row cap"):
+    with (
+        connect_to(capped, on_truncation="error") as conn,
+        pytest.raises(DataError, match="row cap"),
+    ):
         pl.read_database(CAPPED, conn)
     strict.dispose()
     loose.dispose()
@@ -315,9 +354,11 @@ def test_truncation_on_the_generic_paths(capped: Emulator) -> None:
 
 def test_ten_thousand_decimals_keep_every_digit() -> None:
     """38-digit Decimals on 10,000 rows, held to ClickHouse's own text of each value."""
-    sql = ("SELECT toString(x) AS text, x FROM (SELECT toDecimal128(concat(toString(cityHash64(number) % 1000000000000000000), "
-           "toString(cityHash64(number + 1) % 100000000), '.', leftPad(toString(cityHash64(number + 2) % 1000000000000), 12, '0')), 12) AS x "
-           "FROM (SELECT arrayJoin(range(10000)) AS number))")
+    sql = (
+        "SELECT toString(x) AS text, x FROM (SELECT toDecimal128(concat(toString(cityHash64(number) % 1000000000000000000), "
+        "toString(cityHash64(number + 1) % 100000000), '.', leftPad(toString(cityHash64(number + 2) % 1000000000000), 12, '0')), 12) AS x "
+        "FROM (SELECT arrayJoin(range(10000)) AS number))"
+    )
     with paid_dbapi.connect(demo=True) as conn:
         cur = conn.cursor()
         table = cur.execute(sql).fetch_arrow_table()
