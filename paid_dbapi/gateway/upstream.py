@@ -140,7 +140,7 @@ class Upstream:
         """POST /query; raises paid_dbapi's errors."""
         with self._client(api_key) as client:
             answer: Answer = client.request(
-                "POST", "/query", json_body={"query": sql}, decode=split_answer
+                "POST", "/query", json_body={"query": sql}, parse=split_answer
             )
         return answer
 
