@@ -24,7 +24,8 @@ METADATA_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCH
 #: Functions about the server rather than the data (exact names): answered locally.
 SERVER_FUNCTIONS = frozenset(
     {"version", "timezone", "timeZone", "serverTimezone", "serverTimeZone", "currentDatabase",
-     "DATABASE", "currentSchemas", "currentUser", "user", "getSetting"}
+     "current_database", "DATABASE", "database", "SCHEMA", "schema", "currentSchemas",
+     "currentUser", "current_user", "session_user", "user", "getSetting"}
 )  # fmt: skip
 _SERVER_FUNCTIONS_LOWER = frozenset(f.lower() for f in SERVER_FUNCTIONS)
 #: Statements answered from the local catalog (the root of ClickHouse's EXPLAIN AST).
