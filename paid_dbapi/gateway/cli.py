@@ -7,8 +7,10 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from importlib.metadata import version
@@ -87,11 +89,14 @@ def demo_upstream() -> Iterator[str]:
     try:
         assert process.stderr is not None
         for line in process.stderr:
-            sys.stderr.write(line)
             found = re.search(r"serving (http://\S+)", line)
             if found:
+                # keep draining its standard error (the demo keys, then any warning)
+                threading.Thread(target=shutil.copyfileobj, args=(process.stderr, sys.stderr),
+                                 daemon=True).start()  # fmt: skip
                 yield found.group(1)
                 return
+            sys.stderr.write(line)
         raise RuntimeError("the demo emulator stopped before serving")
     finally:
         process.terminate()
