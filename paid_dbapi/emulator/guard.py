@@ -16,6 +16,8 @@ No other parser takes part, so nothing can read one way to the guard and another
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -26,6 +28,12 @@ from .schema import VIEWS
 #: Longest accepted query, in UTF-8 bytes (ClickHouse parses at most 256 KiB per statement,
 #: and the query travels inside a string literal that may double its size).
 MAX_QUERY_BYTES = 100_000
+#: Accepted queries are remembered (ClickHouse's parse of a text never changes), so a query
+#: asked again, as dashboards do, costs no round trip to the engine.
+CACHED_QUERIES = 512
+CACHED_QUERY_BYTES = 8_192
+_vetted: OrderedDict[tuple[str, Policy], str] = OrderedDict()
+_vetted_lock = threading.Lock()
 
 
 class GuardError(Exception):
@@ -78,6 +86,21 @@ def vet(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
         raise GuardError("BAD_REQUEST", "the query is not valid Unicode text") from None
     if size > MAX_QUERY_BYTES:
         raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    with _vetted_lock:
+        canonical = _vetted.get((sql, policy))
+        if canonical is not None:
+            _vetted.move_to_end((sql, policy))
+            return canonical
+    canonical = _judge(sql, policy, run)
+    if size <= CACHED_QUERY_BYTES:
+        with _vetted_lock:
+            _vetted[(sql, policy)] = canonical
+            if len(_vetted) > CACHED_QUERIES:
+                _vetted.popitem(last=False)
+    return canonical
+
+
+def _judge(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
     canonical = _canonical(sql, run)
     try:
         dump = run(f"EXPLAIN AST graph = 1 {canonical}")
@@ -135,9 +158,12 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
     def walk(self) -> Iterator[_Node]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This node and every node below it, depth first (without recursion: trees are deep)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
 
 _CHILDREN = re.compile(r" ?\(children (\d+)\)$")
@@ -356,11 +382,12 @@ class _Judge:
         self.canonical = canonical
         self.run = run
         self._ctes: frozenset[str] | None = None
+        self.with_elements = 0
 
     def statement(self, root: _Node) -> None:
         """The root must be a SELECT, or a statement kind the policy allows."""
         if root.kind == "SelectWithUnionQuery":
-            self.node(root)
+            self.tree(root)
             return
         allowed = STATEMENT_KINDS.get(root.kind)
         if allowed is None or allowed not in self.policy.statements:
@@ -372,7 +399,7 @@ class _Judge:
         kinds = [child.kind for child in root.children]
         names = [_name(child) for child in root.children]
         if root.kind == "DescribeQuery" and kinds == ["TableExpression"]:
-            self.node(root.children[0])
+            self.tree(root.children[0])
         elif (
             root.kind == "ExistsTableQuery"
             and kinds == ["Identifier"]
@@ -392,8 +419,18 @@ class _Judge:
                 "the service fixes the output format and settings",
             )  # fmt: skip
 
+    def tree(self, root: _Node) -> None:
+        """Judge `root` and every node below it."""
+        nodes = list(root.walk())
+        self.with_elements += sum(
+            node.kind == "WithElement" and [c.kind for c in node.children] == ["Subquery"]
+            for node in nodes
+        )
+        for node in nodes:
+            self.node(node)
+
     def node(self, node: _Node) -> None:
-        """Judge `node` and everything under it."""
+        """Judge one node (with its children in view, where the rule needs them)."""
         kind = node.kind
         if kind == "Set":
             raise _settings()
@@ -419,8 +456,6 @@ class _Judge:
             self.function(_name(node), node)
         if kind == "Identifier" and _name(node).lower() in BARE_FUNCTIONS:
             self.function(_name(node))
-        for child in node.children:
-            self.node(child)
 
     def function(self, name: str, node: _Node | None = None) -> None:
         if not function_allowed(name, self.policy.functions):
@@ -451,10 +486,20 @@ class _Judge:
         )  # fmt: skip
 
     def ctes(self) -> frozenset[str]:
-        """CTE names, which `EXPLAIN AST` does not print: ClickHouse's query tree does."""
+        """CTE names, which `EXPLAIN AST` does not print: ClickHouse's query tree does.
+
+        That dump prints names unescaped too, so its CTE names count only when there are as
+        many as the WITH elements of the unforgeable graph. A name taken wrongly could only
+        reach a table of the session's current database.
+        """
         if self._ctes is None:
             self._ctes = frozenset()
-            if "WITH" in self.canonical:
-                tree = self.run(f"EXPLAIN QUERY TREE run_passes = 0 {self.canonical}")
-                self._ctes = frozenset(_CTE.findall(tree))
+            if self.with_elements:
+                try:
+                    tree = self.run(f"EXPLAIN QUERY TREE run_passes = 0 {self.canonical}")
+                except Exception:  # then no CTE name is taken
+                    return self._ctes
+                names = _CTE.findall(tree)
+                if len(names) == self.with_elements:
+                    self._ctes = frozenset(names)
         return self._ctes

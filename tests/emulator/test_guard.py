@@ -417,4 +417,21 @@ def test_the_session_must_not_guess_select(run: Callable[[str], str]) -> None:
         return run(sql).replace("false\t", "true\t", 1)
 
     with pytest.raises(RuntimeError, match="implicit_select"):
-        vet("SELECT 1", VIEWS_POLICY, implicit)
+        vet("SELECT 'never vetted before'", VIEWS_POLICY, implicit)
+
+
+def test_an_accepted_query_is_judged_once(run: Callable[[str], str]) -> None:
+    calls: list[str] = []
+
+    def counting(sql: str) -> str:
+        calls.append(sql)
+        return run(sql)
+
+    sql = "SELECT count() FROM fact_signal WHERE signal_name = 'judged once'"
+    first = vet(sql, VIEWS_POLICY, counting)
+    assert len(calls) == 2  # formatQuerySingleLine, then EXPLAIN AST
+    assert vet(sql, VIEWS_POLICY, counting) == first
+    assert len(calls) == 2
+    refused("SELECT version()", counting)
+    refused("SELECT version()", counting)
+    assert len(calls) == 6  # refusals are judged every time
