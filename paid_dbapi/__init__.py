@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 import os
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
 
-from .client import PRODUCTION_URL, Client
+from .client import PRODUCTION_URL, Client, check_api_key
 from .connection import Connection
 from .cursor import Cursor
 from .exceptions import (
+    NO_API_KEY,
     DatabaseError,
     DataError,
     Error,
@@ -46,6 +48,11 @@ from .typeobjects import (
 
 logger = logging.getLogger(__name__)
 
+try:
+    __version__: str = version("paid-dbapi")  # the one copy lives in pyproject.toml
+except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+    __version__ = "0+unknown"
+
 apilevel = "2.0"
 threadsafety = 2
 paramstyle = "pyformat"
@@ -64,8 +71,8 @@ def _demo(demo_org: str | None) -> tuple[httpx.BaseTransport, str, str]:
         ) from None
     try:
         transport, key = demo_transport(demo_org)
-    except KeyError as exc:
-        raise InterfaceError(f"unknown demo organization {exc}") from None
+    except KeyError as exc:  # str(KeyError) would quote the message again
+        raise InterfaceError(f"unknown demo organization {exc.args[0]}") from None
     return transport, key, DEMO_BASE_URL
 
 
@@ -96,10 +103,11 @@ def connect(
         transport, api_key, base_url = _demo(demo_org)
     elif demo_org is not None:
         raise InterfaceError("demo_org is only meaningful with demo=True")
-    api_key = api_key or os.environ.get("PAID_API_KEY")
+    api_key = check_api_key(api_key or os.environ.get("PAID_API_KEY") or "")
     if not api_key:
         raise InterfaceError(
-            "no API key: pass api_key=..., set PAID_API_KEY, or use demo=True for demo data"
+            "no API key: pass api_key=..., set PAID_API_KEY, or use demo=True for demo data",
+            code=NO_API_KEY,
         )
     base_url = base_url or os.environ.get("PAID_API_URL") or PRODUCTION_URL
     for name, value in (("timeout", timeout), ("max_retries", max_retries)):
@@ -124,6 +132,7 @@ def connect(
 __all__ = [
     "BINARY",
     "DATETIME",
+    "NO_API_KEY",
     "NUMBER",
     "PRODUCTION_URL",
     "ROWID",
@@ -152,6 +161,7 @@ __all__ = [
     "TruncatedResultWarning",
     "ViewInfo",
     "Warning",
+    "__version__",
     "apilevel",
     "connect",
     "paramstyle",

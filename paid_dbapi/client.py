@@ -12,7 +12,9 @@ import ipaddress
 import json
 import logging
 import random
+import ssl
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,15 +32,49 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
 
+#: Reasons OpenSSL gives when the server's first bytes are not TLS (a plain-HTTP server).
+NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST",
+                             "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"})  # fmt: skip
+#: Stripped from both ends of a key (a newline from a file, a space from a paste).
+KEY_WHITESPACE = " \t\r\n\f\v"
+
+
 def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    """True for the name `localhost` and loopback IP literals (127.0.0.0/8, ::1) only.
+
+    No other name is trusted: `*.localhost` or a name in /etc/hosts may resolve anywhere.
+    """
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_api_key(api_key: object) -> str:
+    """The key as it will be sent: surrounding whitespace stripped, then visible ASCII only.
+
+    It travels in an HTTP header, where a control character could split the header and a
+    non-ASCII one cannot be encoded; the error names what is wrong and where, never the key.
+    """
+    if not isinstance(api_key, str):
+        raise InterfaceError(f"the API key must be a str, not {type(api_key).__name__}")
+    key = api_key.strip(KEY_WHITESPACE)
+    for position, char in enumerate(key, 1):
+        if not "!" <= char <= "~":
+            what = (
+                "a space" if char == " "
+                else "a control character" if char < " " or char == "\x7f"
+                else "a non-ASCII character"
+            )  # fmt: skip
+            raise InterfaceError(
+                f"the API key contains {what} at position {position}: a key is printable "
+                "ASCII without spaces; check how it was copied or read",
+                code="BAD_API_KEY",
+            )
+    return key
 
 
 def check_base_url(base_url: str) -> str:
@@ -75,6 +111,7 @@ class Client:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        api_key = check_api_key(api_key)
         self._api_key = api_key
         self.max_retries = max_retries
         self.retry_budget = retry_budget
@@ -87,6 +124,9 @@ class Client:
             },
             timeout=timeout,
             transport=transport,
+            # Proxies come from the environment only for HTTPS, where the key stays inside
+            # the TLS tunnel; plain HTTP (loopback only) never reaches a proxy in clear.
+            trust_env=self.base_url.startswith("https://"),
         )
 
     def __repr__(self) -> str:
@@ -112,8 +152,10 @@ class Client:
         *,
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        parse: Callable[[bytes], Any] = parse_json,
     ) -> Any:
-        """Send one logical request (retrying what is retryable); return the parsed JSON."""
+        """Send one logical request (retrying what is retryable); return the body as `parse`
+        reads it (ValueError from `parse` means the body is not JSON)."""
         budget = _Budget(self.retry_budget)
         attempt = 0
         while True:
@@ -129,12 +171,15 @@ class Client:
                         f"no answer from {self.base_url}{path} within the read timeout"
                     ) from None
             except httpx.TransportError as exc:
+                tls = _tls_error(exc)
+                if tls is not None:  # retrying cannot fix a handshake
+                    raise self._tls_failure(tls) from None
                 failure = OperationalError(f"connection failed: {type(exc).__name__}: {exc}")
             else:
                 status = response.status_code
                 if 200 <= status < 300:
                     try:
-                        return parse_json(body)
+                        return parse(body)
                     except ValueError:
                         failure = OperationalError(
                             f"HTTP {status} with a body that is not JSON: {excerpt(body)}",
@@ -159,6 +204,24 @@ class Client:
                 failure.args = (failure.message,)
             raise self._scrub(failure) from None
 
+    def _tls_failure(self, error: ssl.SSLError) -> OperationalError:
+        """A failed TLS handshake, explained; a plain-HTTP loopback server gets its URL."""
+        parts = urlsplit(self.base_url)
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return OperationalError(
+                f"TLS handshake with {parts.netloc} failed: {error.verify_message}"
+            )
+        message = f"TLS handshake with {parts.netloc} failed ({error.reason or error})"
+        if error.reason in NOT_TLS_REASONS:
+            message += ": the server does not speak HTTPS on this port"
+            if parts.hostname and is_loopback(parts.hostname):
+                plain = parts._replace(scheme="http").geturl()
+                message += (
+                    f"; for a local plain-HTTP server such as paid-emulator use "
+                    f"paid+http://token:KEY@{parts.netloc} (base_url={plain!r})"
+                )
+        return OperationalError(message)
+
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
         if retry_after:
@@ -176,6 +239,16 @@ class Client:
         time.sleep(delay)
         budget.spent += delay
         return True
+
+
+def _tls_error(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind a transport error, if the failure was the TLS layer's."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class _Budget:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import builtins
+import sys
+import warnings
+
+#: `Error.code` of the InterfaceError raised when no API key was given; each surface (the
+#: CLI, the SQLAlchemy dialect) catches it to name its own way of giving one.
+NO_API_KEY = "NO_API_KEY"
 
 
 class Warning(builtins.Warning):
@@ -11,6 +17,25 @@ class Warning(builtins.Warning):
 
 class TruncatedResultWarning(Warning):
     """The server cut the result at its row cap: rows were dropped."""
+
+
+#: Top-level packages between a user's line and the driver; a warning skips their frames.
+CALLING_LIBRARIES = frozenset({"paid_dbapi", "paid_sqlalchemy", "sqlalchemy", "pandas", "polars"})
+
+
+def warn_at_caller(message: str, category: type[builtins.Warning]) -> None:
+    """Warn at the caller's own line, past the driver's, SQLAlchemy's, pandas' and polars' frames.
+
+    A fixed `stacklevel` cannot do this: the number of frames depends on the path taken.
+    """
+    frame = sys._getframe(1)
+    level = 2  # 1 is this function, 2 the frame above
+    while frame.f_back is not None and (
+        str(frame.f_globals.get("__name__", "")).partition(".")[0] in CALLING_LIBRARIES
+    ):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 class Error(Exception):
@@ -72,6 +97,7 @@ class NotSupportedError(DatabaseError):
 
 
 __all__ = [
+    "NO_API_KEY",
     "DataError",
     "DatabaseError",
     "Error",

@@ -9,6 +9,7 @@ The SQLAlchemy dialect maps the same tree to SQLAlchemy types, so there is one t
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import ipaddress
 import logging
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from .exceptions import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +41,22 @@ STRINGS = frozenset({"String", "FixedString", "Enum8", "Enum16", "Enum"})
 DATES = frozenset({"Date", "Date32"})
 DATETIMES = frozenset({"DateTime", "DateTime32", "DateTime64"})
 TIMES = frozenset({"Time", "Time64"})
+#: Fixed-length intervals and their unit in nanoseconds; they come back as `timedelta`.
 INTERVAL_UNITS = {
-    "IntervalNanosecond": dt.timedelta(microseconds=0.001),
-    "IntervalMicrosecond": dt.timedelta(microseconds=1),
-    "IntervalMillisecond": dt.timedelta(milliseconds=1),
-    "IntervalSecond": dt.timedelta(seconds=1),
-    "IntervalMinute": dt.timedelta(minutes=1),
-    "IntervalHour": dt.timedelta(hours=1),
-    "IntervalDay": dt.timedelta(days=1),
-    "IntervalWeek": dt.timedelta(weeks=1),
+    "IntervalNanosecond": 1,
+    "IntervalMicrosecond": 1_000,
+    "IntervalMillisecond": 1_000_000,
+    "IntervalSecond": 1_000_000_000,
+    "IntervalMinute": 60_000_000_000,
+    "IntervalHour": 3_600_000_000_000,
+    "IntervalDay": 86_400_000_000_000,
+    "IntervalWeek": 604_800_000_000_000,
 }
 #: Calendar intervals have no fixed length: they come back as a plain count.
 CALENDAR_INTERVALS = frozenset({"IntervalMonth", "IntervalQuarter", "IntervalYear"})
 SEMI_STRUCTURED = frozenset({"JSON", "Object", "Dynamic", "Variant"})
+#: Types that hold NULL without a `Nullable` wrapper.
+HOLDS_NULL = frozenset({"Dynamic", "Variant"})
 #: Types whose parameters are not types (kept verbatim in `params`).
 RAW_PARAMS = frozenset({"JSON", "Object", "AggregateFunction"})
 
@@ -67,13 +73,14 @@ class ClickHouseType:
 
     @property
     def nullable(self) -> bool:
-        """True for `Nullable(T)`, also when wrapped in `LowCardinality`."""
+        """True when values can be NULL: `Nullable(T)` (also inside `LowCardinality`),
+        `Dynamic` and `Variant(...)`."""
         t = self
-        while t.name in TRANSPARENT:
+        while t.name in TRANSPARENT and t.args:
             if t.name == "Nullable":
                 return True
             t = t.args[-1]
-        return False
+        return t.name in HOLDS_NULL
 
     @property
     def base(self) -> ClickHouseType:
@@ -276,16 +283,41 @@ def parse_type(text: str) -> ClickHouseType:
 
 
 # --- value converters ---------------------------------------------------------------------
+#
+# A converter maps one value as the service sends it to the exact Python object. Inside JSON a
+# value has its JSON form (small ints as numbers, wider ints and dates as strings, ...); a map
+# key is always ClickHouse's *text* form of the key (`"-5"`, `"true"`, `"(1,'a')"`), because JSON
+# object keys are strings. `_converter(t, tz, text=True)` builds converters for that text form:
+# composite keys are first parsed by `parse_text`, and since dict keys must be hashable, arrays,
+# tuples and maps in a key become tuples.
+
+_DECIMAL_CONTEXT = decimal.Context(prec=100)  # room for 76 digits: quantize never rounds
+_MAX_TIMEDELTA_US = dt.timedelta.max // dt.timedelta(microseconds=1)
 
 
 def _to_int(value: Any) -> int:
     return value if type(value) is int else int(value)
 
 
-def _to_decimal(value: Any) -> Decimal:
-    if isinstance(value, float):  # never produced by our body parser; be exact anyway
-        return Decimal(repr(value))
-    return Decimal(value)
+def _decimal_converter(scale: int) -> Converter:
+    """Decimals with the exponent of their column's scale: `1.5` in `Decimal(18, 4)` is
+    `Decimal('1.5000')`, as the service reports it (ClickHouse writes no trailing zeros)."""
+    quantize = operator.methodcaller(
+        "quantize", Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT
+    )
+
+    def convert(value: Any) -> Decimal:
+        # A float is never produced by our body parser; stay exact anyway.
+        exact = Decimal(repr(value) if isinstance(value, float) else value)
+        return quantize(exact)  # type: ignore[no-any-return]
+
+    return convert
+
+
+def _cut_fraction(text: str) -> str:
+    """`text` with digits past microseconds cut (never rounded, as ClickHouse does not)."""
+    head, dot, frac = text.partition(".")
+    return f"{head}.{frac[:6]}" if dot and len(frac) > 6 else text
 
 
 def _parse_datetime(text: str) -> dt.datetime:
@@ -300,30 +332,44 @@ def _parse_datetime(text: str) -> dt.datetime:
 
 
 def _datetime_converter(zone: str | None) -> Converter:
+    """Wall-clock text in `zone`. The text carries no offset, so in a repeated DST hour the
+    first occurrence is chosen; an offset, if the service ever sends one, is honoured."""
     if zone is None:
         return _parse_datetime
     tz = dt.timezone.utc if zone in ("UTC", "Etc/UTC") else ZoneInfo(zone)
-    parse = dt.datetime.fromisoformat
 
     def convert(value: Any) -> dt.datetime:
-        try:  # the fast path: one C call for the common 0, 3 or 6 fractional digits
-            return parse(value).replace(tzinfo=tz)
-        except ValueError:
-            return _parse_datetime(value).replace(tzinfo=tz)
+        parsed = _parse_datetime(value)
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(tz)
+        return parsed.replace(tzinfo=tz)
 
     return convert
 
 
 def _parse_time(value: Any) -> dt.timedelta:
-    """ClickHouse `Time` text `[-]hhh:mm:ss[.fff]` as a signed duration."""
-    if isinstance(value, (int, float)):
+    """ClickHouse `Time`/`Time64` text `[-]hhh:mm:ss[.fffffffff]` as a signed duration;
+    digits past microseconds are cut, as for DateTime64."""
+    if isinstance(value, int):
         return dt.timedelta(seconds=value)
     text = str(value)
     sign = -1 if text.startswith("-") else 1
     hours, minutes, seconds = text.lstrip("-").split(":")
+    whole, _, frac = seconds.partition(".")
     return sign * dt.timedelta(
-        hours=int(hours), minutes=int(minutes), seconds=float(Decimal(seconds))
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(whole),
+        microseconds=int((frac + "000000")[:6]),
     )
+
+
+def _parse_bool(value: Any) -> bool:
+    if value in ("true", "false"):
+        return bool(value == "true")
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"not a ClickHouse Bool: {value!r}")
 
 
 class JSONNumber(str):
@@ -359,37 +405,48 @@ def _nullable(inner: Converter) -> Converter:
     return convert
 
 
-def _interval(unit: dt.timedelta) -> Converter:
+def _interval(name: str, nanoseconds: int) -> Converter:
+    """A fixed-length interval count as a timedelta (nanoseconds cut toward zero);
+    `DataError` for a count beyond timedelta's range (±999,999,999 days)."""
+
     def convert(value: Any) -> dt.timedelta:
-        return unit * int(value)
+        count = int(value)
+        total = count * nanoseconds
+        micros = total // 1000 if total >= 0 else -(-total // 1000)
+        if abs(micros) > _MAX_TIMEDELTA_US:
+            raise DataError(
+                f"{name} value {count} is beyond the range of datetime.timedelta "
+                "(±999999999 days); select it as a number, e.g. toInt64(x)"
+            )
+        return dt.timedelta(microseconds=micros)
 
     return convert
 
 
-def _array(inner: Converter | None) -> Converter | None:
+def _array(inner: Converter | None, text: bool) -> Converter | None:
     if inner is None:
-        return None
-
-    def convert(value: Any) -> list[Any]:
-        return [inner(v) for v in value]
-
-    return convert
+        return tuple if text else None
+    if text:
+        return lambda value: tuple(inner(v) for v in value)
+    return lambda value: [inner(v) for v in value]
 
 
-def _map(key: Converter | None, val: Converter | None) -> Converter:
-    k = key or (lambda x: x)
-    v = val or (lambda x: x)
+def _map(key: Converter | None, val: Converter | None, text: bool) -> Converter:
+    k = key or _identity
+    v = val or _identity
 
-    def convert(value: Any) -> dict[Any, Any]:
+    def convert(value: Any) -> Any:
         items = value.items() if isinstance(value, dict) else value
+        if text:
+            return tuple((k(a), v(b)) for a, b in items)
         return {k(a): v(b) for a, b in items}
 
     return convert
 
 
-def _tuple(t: ClickHouseType, naive_tz: str | None) -> Converter:
-    convs = [_converter(a, naive_tz) or (lambda x: x) for a in t.args]
-    names = t.field_names
+def _tuple(t: ClickHouseType, naive_tz: str | None, text: bool) -> Converter:
+    convs = [_converter(a, naive_tz, text) or _identity for a in t.args]
+    names = None if text else t.field_names
 
     def convert(value: Any) -> Any:
         items = list(value.values()) if isinstance(value, dict) else value
@@ -399,20 +456,34 @@ def _tuple(t: ClickHouseType, naive_tz: str | None) -> Converter:
     return convert
 
 
-def _converter(t: ClickHouseType, naive_tz: str | None) -> Converter | None:
-    """The converter for `t`, or None when the JSON value is already the right object."""
+def _key_converter(t: ClickHouseType, naive_tz: str | None) -> Converter | None:
+    """Map keys arrive as ClickHouse's text form of the key; composite keys are parsed first."""
+    convert = _converter(t, naive_tz, text=True)
+    if t.base.name not in ("Array", "Map", "Tuple", "Nested"):
+        return convert
+    inner = convert or _identity
+    return lambda value: inner(parse_text(value))
+
+
+def _converter(t: ClickHouseType, naive_tz: str | None, text: bool = False) -> Converter | None:
+    """The converter for `t`, or None when the value is already the right object.
+
+    With `text=True`, for a value in ClickHouse's text form (map keys): scalars arrive as text
+    and composite values come back hashable.
+    """
     name = t.name
     if name in TRANSPARENT and t.args:
-        inner = _converter(t.args[-1], naive_tz)
+        inner = _converter(t.args[-1], naive_tz, text)
         return _nullable(inner) if inner is not None and name == "Nullable" else inner
     if name in INT_SIZES:
-        return _to_int if INT_SIZES[name] >= 64 else None
+        return _to_int if text or INT_SIZES[name] >= 64 else None
     if name in FLOATS:
         return float  # number text, int, and the strings 'nan', 'inf', '-inf'
-
     if name in DECIMALS:
-        return _to_decimal
-    if name in STRINGS or name == "Bool" or name == "Nothing":
+        return _decimal_converter(t.scale or 0)
+    if name == "Bool":
+        return _parse_bool if text else None
+    if name in STRINGS or name == "Nothing":
         return None
     if name == "UUID":
         return uuid.UUID
@@ -425,22 +496,97 @@ def _converter(t: ClickHouseType, naive_tz: str | None) -> Converter | None:
     if name in ("IPv4", "IPv6"):
         return ipaddress.ip_address
     if name in INTERVAL_UNITS:
-        return _interval(INTERVAL_UNITS[name])
+        return _interval(name, INTERVAL_UNITS[name])
     if name in CALENDAR_INTERVALS:
         return _to_int
     if name == "Array" and t.args:
-        return _array(_converter(t.args[0], naive_tz))
+        return _array(_converter(t.args[0], naive_tz, text), text)
     if name == "Map" and len(t.args) == 2:
-        return _map(_converter(t.args[0], naive_tz), _converter(t.args[1], naive_tz))
-    if name == "Tuple" and t.args:
-        return _tuple(t, naive_tz)
+        key = _converter(t.args[0], naive_tz, True) if text else _key_converter(t.args[0], naive_tz)
+        return _map(key, _converter(t.args[1], naive_tz, text), text)
+    if name == "Tuple":
+        return _tuple(t, naive_tz, text)
     if name == "Nested" and t.args:
-        row = _tuple(t, naive_tz)
+        row = _tuple(t, naive_tz, text)
+        if text:
+            return lambda value: tuple(row(v) for v in value)
         return lambda value: [row(v) for v in value]
     if name in SEMI_STRUCTURED:
         return plain_json
     logger.debug("no converter for ClickHouse type %s; values pass through as sent", t.text)
     return plain_json
+
+
+# --- ClickHouse's text form of composite values (map keys) ----------------------------------
+
+_TEXT_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "0": "\0",
+                 "a": "\a", "v": "\v", "e": "\x1b"}  # fmt: skip
+_TEXT_TOKEN = re.compile(
+    r"\s*(?:'(?P<str>(?:[^'\\]|\\.)*)'|(?P<open>[\[({])|(?P<close>[\])}])|(?P<sep>[,:])"
+    r"|(?P<bare>[^\s'\[\](){},:]+))",
+    re.S,
+)
+_STRING_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|.)", re.S)
+
+
+def _unescape(body: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        c = m.group(1)
+        if c[0] == "x" and len(c) == 3:
+            return chr(int(c[1:], 16))
+        return _TEXT_ESCAPES.get(c, c)
+
+    return _STRING_ESCAPE.sub(one, body) if "\\" in body else body
+
+
+def parse_text(text: str) -> Any:
+    """Parse ClickHouse's text form of a value (`(1,'a')`, `[1,2]`, `{1:2}`, `NULL`).
+
+    Strings come back unescaped, other scalars as their text, `NULL` as None, arrays and tuples
+    as lists and maps as lists of (key, value) pairs, for the type's converter to finish.
+    """
+    pos = 0
+
+    def token() -> tuple[str, str]:
+        nonlocal pos
+        m = _TEXT_TOKEN.match(text, pos)
+        if m is None or m.lastgroup is None:
+            raise ValueError(f"cannot parse ClickHouse text {text!r} at {pos}")
+        pos = m.end()
+        return m.lastgroup, m.group(m.lastgroup)
+
+    def value() -> Any:
+        nonlocal pos
+        kind, tok = token()
+        if kind == "str":
+            return _unescape(tok)
+        if kind == "bare":
+            return None if tok == "NULL" else tok
+        if kind != "open":
+            raise ValueError(f"cannot parse ClickHouse text {text!r} at {pos}")
+        close = {"[": "]", "(": ")", "{": "}"}[tok]
+        items: list[Any] = []
+        save = pos
+        if token() == ("close", close):
+            return items
+        pos = save
+        while True:
+            item = value()
+            if tok == "{":
+                if token() != ("sep", ":"):
+                    raise ValueError(f"cannot parse ClickHouse text {text!r} at {pos}")
+                item = (item, value())
+            items.append(item)
+            kind, sep = token()
+            if (kind, sep) == ("close", close):
+                return items
+            if (kind, sep) != ("sep", ","):
+                raise ValueError(f"cannot parse ClickHouse text {text!r} at {pos}")
+
+    result = value()
+    if text[pos:].strip():
+        raise ValueError(f"cannot parse ClickHouse text {text!r}: trailing text at {pos}")
+    return result
 
 
 def make_converter(t: ClickHouseType | str, naive_timezone: str | None = None) -> Converter:
@@ -479,7 +625,10 @@ def _fast_decoder(t: ClickHouseType, naive_tz: str | None) -> ColumnDecoder | No
     if name in FLOATS:
         return _mapped(float)
     if name in DECIMALS:
-        return _mapped(Decimal)
+        exponent = Decimal(1).scaleb(-(t.scale or 0))
+        return _mapped(
+            Decimal, operator.methodcaller("quantize", exponent, context=_DECIMAL_CONTEXT)
+        )
     if name in DATES:
         return _mapped(dt.date.fromisoformat)
     if name in DATETIMES:
@@ -498,8 +647,8 @@ def _fast_decoder(t: ClickHouseType, naive_tz: str | None) -> ColumnDecoder | No
 def column_decoder(type_text: str, naive_timezone: str | None = None) -> ColumnDecoder | None:
     """Decoder for a whole result column, or None if its values need no conversion.
 
-    Unparseable type strings are tolerated (values pass through) so that a new server type
-    never breaks a query.
+    Built once per column type and run over the whole column. Unparseable type strings are
+    tolerated (values pass through) so that a new server type never breaks a query.
     """
     try:
         parsed = parse_type(type_text)
@@ -514,7 +663,7 @@ def column_decoder(type_text: str, naive_timezone: str | None = None) -> ColumnD
     def decode(column: Sequence[Any]) -> list[Any]:
         if None in column:
             return [None if v is None else convert(v) for v in column]
-        if fast is not None:
+        if fast is not None and not _has_offset(column[0]):
             try:
                 return fast(column)
             except (ValueError, TypeError):
@@ -522,6 +671,11 @@ def column_decoder(type_text: str, naive_timezone: str | None = None) -> ColumnD
         return list(map(convert, column))
 
     return decode
+
+
+def _has_offset(value: Any) -> bool:
+    """True for date-time text that carries its own UTC offset (the fast path would drop it)."""
+    return isinstance(value, str) and len(value) > 19 and any(c in value[19:] for c in "+-Z")
 
 
 def _identity(value: Any) -> Any:

@@ -116,6 +116,19 @@ class PaidDialect(default.DefaultDialect):
                 ) from None
         return [], connect_args_from_url(url.set(query=options))
 
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
+        """Open a DB-API connection; a missing key is explained in URL terms."""
+        try:
+            return super().connect(*cargs, **cparams)
+        except paid_dbapi.InterfaceError as error:
+            if error.code != paid_dbapi.NO_API_KEY:
+                raise
+            raise paid_dbapi.InterfaceError(
+                "no API key: put it in the URL as paid://token:KEY@ (or set PAID_API_KEY), "
+                "or use paid+demo:// for demo data",
+                code=paid_dbapi.NO_API_KEY,
+            ) from None
+
     # -- connection behaviour -----------------------------------------------------------------
 
     def initialize(self, connection: Any) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
+import sys
 import warnings
 from decimal import Decimal
 
 import httpx
+import pandas
+import polars
 import pytest
+import sqlalchemy
 
 import paid_dbapi
 from paid_dbapi.emulator import DEMO_BASE_URL, Emulator
@@ -28,6 +33,11 @@ def test_module_globals() -> None:
     assert issubclass(paid_dbapi.DatabaseError, paid_dbapi.Error)
     assert paid_dbapi.Binary(b"x") == b"x"
     assert paid_dbapi.DateFromTicks(0) == dt.date.fromtimestamp(0)
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    assert paid_dbapi.__version__ == importlib.metadata.version("paid-dbapi")
+    assert paid_dbapi.__version__[0].isdigit()
 
 
 def test_description_for_zero_rows(conn: paid_dbapi.Connection) -> None:
@@ -140,6 +150,28 @@ def test_truncation_visible(emulator: Emulator, mode: str, warns: bool) -> None:
     assert any(issubclass(w.category, paid_dbapi.TruncatedResultWarning) for w in caught) is warns
     cur.execute("SELECT signal_id FROM fact_signal LIMIT 50")
     assert (cur.truncated, cur.rowcount) == (False, 50)
+
+
+def test_truncation_warning_points_at_the_callers_line() -> None:
+    """Through the DB-API, SQLAlchemy, pandas and polars, the warning names this file's line."""
+    sql = "SELECT signal_id FROM fact_signal LIMIT 10001"
+    engine = sqlalchemy.create_engine("paid+demo://")
+    lines: list[int] = []
+    with warnings.catch_warnings(record=True) as caught, paid_dbapi.connect(demo=True) as conn:
+        warnings.simplefilter("always")
+        lines.append(sys._getframe().f_lineno + 1)
+        conn.cursor().execute(sql)
+        with engine.connect() as sa_conn:
+            lines.append(sys._getframe().f_lineno + 1)
+            sa_conn.execute(sqlalchemy.text(sql)).fetchall()
+            lines.append(sys._getframe().f_lineno + 1)
+            pandas.read_sql(sqlalchemy.text(sql), sa_conn)
+        lines.append(sys._getframe().f_lineno + 1)
+        pandas.read_sql(sql, conn)  # a raw DB-API connection (pandas warns about it too)
+        lines.append(sys._getframe().f_lineno + 1)
+        polars.read_database(sql, conn)
+    truncation = [w for w in caught if issubclass(w.category, paid_dbapi.TruncatedResultWarning)]
+    assert [(w.filename, w.lineno) for w in truncation] == [(__file__, line) for line in lines]
 
 
 def test_truncation_error_mode(emulator: Emulator) -> None:

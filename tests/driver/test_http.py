@@ -1,4 +1,4 @@
-"""Wire behaviour the real server cannot be made to show: faults, odd bodies, retries."""
+"""Wire behaviour: faults, odd bodies and retries (scripted), TLS against a real plain server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 
 import httpx
 import pytest
+import sqlalchemy
 
 import paid_dbapi
 from paid_dbapi import client as client_module
@@ -223,8 +224,47 @@ def test_key_never_leaks(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_missing_key_says_how_to_supply_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAID_API_KEY", raising=False)
-    with pytest.raises(paid_dbapi.InterfaceError, match="PAID_API_KEY"):
+    with pytest.raises(paid_dbapi.InterfaceError, match="PAID_API_KEY") as info:
         paid_dbapi.connect()
+    assert info.value.code == paid_dbapi.NO_API_KEY
+    assert "api_key=" in str(info.value)
+    assert "demo=True" in str(info.value)
+
+
+def test_missing_key_in_sqlalchemy_terms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAID_API_KEY", raising=False)
+    with pytest.raises(sqlalchemy.exc.InterfaceError) as info:
+        sqlalchemy.create_engine("paid://").connect()
+    message = str(info.value)
+    assert "paid://token:KEY@" in message
+    assert "paid+demo://" in message
+    assert "api_key=" not in message
+
+
+def test_https_to_a_plain_http_server_is_explained_not_retried(
+    server_url: str, no_sleep: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    https = server_url.replace("http://", "https://")
+    with (
+        paid_dbapi.connect(KEY, base_url=https) as conn,
+        pytest.raises(paid_dbapi.OperationalError) as info,
+    ):
+        conn.cursor().execute("SELECT 1")
+    message = str(info.value)
+    hostport = server_url.split("/")[2]
+    assert message.startswith(f"TLS handshake with {hostport} failed")
+    assert f"paid+http://token:KEY@{hostport}" in message
+    assert "attempts" not in message
+    assert no_sleep == []
+    assert "retrying" not in caplog.text
+    assert KEY not in message
+
+
+def test_unknown_demo_organization_is_quoted_once() -> None:
+    with pytest.raises(paid_dbapi.InterfaceError) as info:
+        paid_dbapi.connect(demo=True, demo_org="nope")
+    assert str(info.value).startswith("unknown demo organization 'nope' (demo organizations: acme")
 
 
 def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:

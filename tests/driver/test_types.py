@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import paid_dbapi
-from paid_dbapi.types import make_converter, parse_type
+from paid_dbapi.types import make_converter, parse_text, parse_type
 
 
 @pytest.mark.parametrize(
@@ -120,10 +120,12 @@ CASES = [
     ),
     (
         "toDecimal256('-0.000000000000000000000000000000000001', 40)",
-        Decimal("-1E-36"),
+        Decimal("-1.0000E-36"),
         "Decimal(76, 40)",
     ),
-    ("toDecimal32('0.5', 4)", Decimal("0.5"), "Decimal(9, 4)"),
+    ("toDecimal32('0.5', 4)", Decimal("0.5000"), "Decimal(9, 4)"),
+    ("toDecimal64('-0.000', 3)", Decimal("0.000"), "Decimal(18, 3)"),
+    ("toDecimal64(2, 4)", Decimal("2.0000"), "Decimal(18, 4)"),
     ("toFloat64(0.1)", 0.1, "Float64"),
     ("toFloat32(1.5)", 1.5, "Float32"),
     ("true", True, "Bool"),
@@ -172,6 +174,38 @@ CASES = [
     ),
     ("toIntervalDay(3)", dt.timedelta(days=3), "IntervalDay"),
     ("toIntervalMonth(2)", 2, "IntervalMonth"),
+    ("toIntervalNanosecond(-1999)", dt.timedelta(microseconds=-1), "IntervalNanosecond"),
+    ("toIntervalNanosecond(123456789)", dt.timedelta(microseconds=123456), "IntervalNanosecond"),
+    (
+        "toTime64('23:59:59.999999999', 9)",
+        dt.timedelta(hours=23, minutes=59, seconds=59, microseconds=999999),
+        "Time64(9)",
+    ),
+    ("toTime('-999:59:59')", -dt.timedelta(hours=999, minutes=59, seconds=59), "Time"),
+    ("tuple()", (), "Tuple()"),
+    ("map(toInt32(-5), 'x')", {-5: "x"}, "Map(Int32, String)"),
+    ("map(true, 'y', false, 'n')", {True: "y", False: "n"}, "Map(Bool, String)"),
+    ("map(toDecimal32('1.5', 2), 1)", {Decimal("1.50"): 1}, "Map(Decimal(9, 2), UInt8)"),
+    ("map(-0., 1, nan, 2)", {0.0: 1, math.inf * 0: 2}, "Map(Float64, UInt8)"),
+    ("map((1, 'a'), 'x')", {(1, "a"): "x"}, "Map(Tuple(UInt8, String), String)"),
+    ("map([toUInt64(1), 2], 'x')", {(1, 2): "x"}, "Map(Array(UInt64), String)"),
+    ("map(map(1, [2]), 3)", {((1, (2,)),): 3}, "Map(Map(UInt8, Array(UInt8)), UInt8)"),
+    (
+        "map((toDate('2020-01-02'), 'x\\'y,]', [true], CAST(NULL, 'Nullable(Int8)')), 1)",
+        {(dt.date(2020, 1, 2), "x'y,]", (True,), None): 1},
+        "Map(Tuple(Date, String, Array(Bool), Nullable(Int8)), UInt8)",
+    ),
+    (
+        "map(CAST((1, 'a'), 'Tuple(a UInt8, b String)'), 'x')",
+        {(1, "a"): "x"},
+        "Map(Tuple(a UInt8, b String), String)",
+    ),
+    (
+        "map(toDateTime64('2020-01-01 00:00:00.123456789', 9, 'Asia/Tokyo'), 1)",
+        {dt.datetime(2020, 1, 1, 0, 0, 0, 123456, tzinfo=ZoneInfo("Asia/Tokyo")): 1},
+        "Map(DateTime64(9, 'Asia/Tokyo'), UInt8)",
+    ),
+    ("map(toIPv6('::1'), 1)", {ipaddress.IPv6Address("::1"): 1}, "Map(IPv6, UInt8)"),
     ('CAST(\'{"a": {"b": 1.5}, "s": "x"}\', \'JSON\')', {"a": {"b": 1.5}, "s": "x"}, "JSON"),
     ("CAST(nan, 'Float64')", "nan", "Float64"),
     ("CAST(-inf, 'Float64')", -math.inf, "Float64"),
@@ -191,10 +225,28 @@ def test_values_come_back_exact(
         assert isinstance(value, float)
         assert math.isnan(value)
         return
-    assert value == expected
-    assert type(value) is type(expected)
-    if isinstance(expected, dt.datetime):
-        assert value.utcoffset() == expected.utcoffset()
+    assert same(value, expected), (value, expected)
+
+
+def same(a: object, b: object) -> bool:
+    """Equal, of the same type, Decimals with the same exponent, datetimes in the same zone;
+    recursively through containers (dict keys included)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    if isinstance(a, Decimal):
+        return a == b and a.as_tuple().exponent == b.as_tuple().exponent  # type: ignore[attr-defined]
+    if isinstance(a, dt.datetime):
+        return a == b and a.utcoffset() == b.utcoffset()  # type: ignore[attr-defined]
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))  # type: ignore[arg-type]
+    if isinstance(a, dict):
+        pairs = zip(sorted(a.items(), key=repr), sorted(b.items(), key=repr), strict=False)  # type: ignore[attr-defined]
+        return len(a) == len(b) and all(  # type: ignore[arg-type]
+            same(k1, k2) and same(v1, v2) for (k1, v1), (k2, v2) in pairs
+        )
+    return a == b
 
 
 def test_38_digit_decimal_survives_the_json_body(conn: paid_dbapi.Connection) -> None:
@@ -225,3 +277,51 @@ def test_type_objects_compare_equal_to_type_codes() -> None:
     assert paid_dbapi.DATETIME == "Date32"
     assert paid_dbapi.NUMBER != "String"
     assert paid_dbapi.STRING != "not a type("
+
+
+def test_dynamic_and_variant_can_hold_null(conn: paid_dbapi.Connection) -> None:
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT CAST(NULL, 'Dynamic') AS d, CAST(NULL, 'Variant(String, Int8)') AS v, 1 AS n"
+    )
+    assert cur.fetchall() == [(None, None, 1)]
+    assert cur.description is not None
+    assert [c[6] for c in cur.description] == [True, True, False]
+
+
+def test_interval_beyond_timedelta_is_a_data_error_naming_the_column(
+    conn: paid_dbapi.Connection,
+) -> None:
+    cur = conn.cursor()
+    with pytest.raises(paid_dbapi.DataError, match=r"'big'.*IntervalSecond.*9223372036854775807"):
+        cur.execute("SELECT toIntervalSecond(9223372036854775807) AS big")
+
+
+def test_datetime_with_an_offset_keeps_its_instant() -> None:
+    """The wire carries wall-clock text; an offset, if ever sent, decides the DST fold."""
+    convert = make_converter("DateTime('America/St_Johns')")
+    first = convert("2026-11-01 01:30:00-02:30")
+    second = convert("2026-11-01 01:30:00-03:30")
+    assert (first.fold, second.fold) == (0, 1)
+    assert second.timestamp() - first.timestamp() == 3600
+    assert convert("2026-11-01 01:30:00").fold == 0  # without an offset: the first occurrence
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("(1,'a')", ["1", "a"]),
+        ("[1,-2.5e3,nan]", ["1", "-2.5e3", "nan"]),
+        ("{1:[2,3],4:[]}", [("1", ["2", "3"]), ("4", [])]),
+        ("('x\\'y\\\\z\\n\\0',NULL,())", ["x'y\\z\n\0", None, []]),
+        ("  ( 'a' , [ 'b' ] )  ", ["a", ["b"]]),
+    ],
+)
+def test_parse_text(text: str, parsed: object) -> None:
+    assert parse_text(text) == parsed
+
+
+@pytest.mark.parametrize("bad", ["(1,", "[1 2]", "{1,2}", "(1))", "'open", ""])
+def test_parse_text_rejects_malformed(bad: str) -> None:
+    with pytest.raises(ValueError, match="cannot parse"):
+        parse_text(bad)
