@@ -88,7 +88,7 @@ class EngineError(Exception):
     """A query failed inside the engine; `name` is ClickHouse's error name."""
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(f"{message} ({name})")  # ClickHouse's own shape
         self.name = name
         self.message = message
 
@@ -105,6 +105,7 @@ BASE_SETTINGS: dict[str, str] = {
     "output_format_json_quote_denormals": "1",
     "output_format_json_named_tuples_as_objects": "1",
     "result_overflow_mode": "'break'",
+    "implicit_select": "0",  # the guard's rule: text that is not a statement is refused
 }
 
 _ERROR = re.compile(
