@@ -55,9 +55,11 @@ class Policy:
     - `functions`: functions allowed on top of the analytic allowlist (exact names), e.g.
       "version", "currentDatabase" for clients' metadata queries. Empty by default.
     - `statements`: statement kinds allowed besides SELECT: any of "SHOW" (SHOW TABLES,
-      SHOW DATABASES, SHOW COLUMNS), "DESCRIBE" and "EXISTS". Empty by default. ClickHouse's
-      tree of a SHOW statement does not name the database it lists: allow SHOW only in a
-      session whose catalog holds nothing secret.
+      SHOW DATABASES, SHOW COLUMNS, SHOW CREATE TABLE/VIEW/DATABASE), "DESCRIBE" and "EXISTS"
+      (EXISTS TABLE/VIEW/DATABASE). Empty by default. Tables they name are judged like any
+      table reference, databases must appear in `qualified`; but ClickHouse's tree of SHOW
+      TABLES and SHOW COLUMNS does not say what they list: allow SHOW only in a session whose
+      catalog holds nothing secret.
     """
 
     tables: frozenset[str]
@@ -239,9 +241,17 @@ NODE_KINDS = frozenset(_NODE_KINDS.split())
 STATEMENT_KINDS = {
     "ShowTables": "SHOW",
     "ShowColumns": "SHOW",
+    "ShowCreateTableQuery": "SHOW",
+    "ShowCreateViewQuery": "SHOW",
+    "ShowCreateDatabaseQuery": "SHOW",
     "DescribeQuery": "DESCRIBE",
     "ExistsTableQuery": "EXISTS",
+    "ExistsViewQuery": "EXISTS",
+    "ExistsDatabaseQuery": "EXISTS",
 }
+#: Statements naming one table ("database table" or " table" after the kind) or one database.
+_ON_TABLE = {"ShowCreateTableQuery", "ShowCreateViewQuery", "ExistsTableQuery", "ExistsViewQuery"}
+_ON_DATABASE = {"ShowCreateDatabaseQuery", "ExistsDatabaseQuery"}
 
 _AGGREGATES = """count sum avg min max any anyLast anyHeavy argMin argMax uniq uniqExact
 uniqCombined uniqCombined64 uniqHLL12 groupArray groupUniqArray groupArraySorted
@@ -400,19 +410,16 @@ class _Judge:
         names = [_name(child) for child in root.children]
         if root.kind == "DescribeQuery" and kinds == ["TableExpression"]:
             self.tree(root.children[0])
-        elif (
-            root.kind == "ExistsTableQuery"
-            and kinds == ["Identifier"]
-            and root.text == (" " + names[0])
-        ):
+        elif root.kind in _ON_TABLE and kinds == ["Identifier"] and root.text == f" {names[0]}":
             self.table(names[0])
         elif (
-            root.kind == "ExistsTableQuery"
-            and kinds == ["Identifier"] * 2
-            and root.text == (" ".join(names))
+            root.kind in _ON_TABLE and kinds == ["Identifier"] * 2 and root.text == " ".join(names)
         ):
             self.table(".".join(names))
-        elif not (root.kind.startswith("Show") and kinds in ([], ["Identifier"])):
+        elif root.kind in _ON_DATABASE and kinds == ["Identifier"] and root.text == f"{names[0]} ":
+            if names[0] not in {database for database, _ in self.policy.qualified}:
+                raise GuardError("UNKNOWN_DATABASE", f"unknown database {names[0][:64]!r}")
+        elif not (root.kind in ("ShowTables", "ShowColumns") and kinds in ([], ["Identifier"])):
             # Anything else below a statement is INTO OUTFILE, FORMAT or SETTINGS.
             raise GuardError(
                 "FORBIDDEN_CLAUSE", "INTO OUTFILE, FORMAT and SETTINGS are not allowed",
