@@ -93,7 +93,7 @@ def to_sqlalchemy(t: ch.ClickHouseType) -> sqltypes.TypeEngine[Any]:
         return sqltypes.ARRAY(to_sqlalchemy(b.args[0]))
     if name in ch.SEMI_STRUCTURED or name in ("Map", "Tuple", "Nested"):
         return JSON()
-    if name in ch.INTERVAL_UNITS:
+    if name in ch.INTERVAL_UNITS or name in ch.TIMES:
         return sqltypes.Interval()
     if name in ch.CALENDAR_INTERVALS:
         return sqltypes.Integer()

@@ -36,7 +36,7 @@ connection:
 output:
   table (default on a terminal) and markdown print NULL; csv and tsv (default when piped)
   print \\N for NULL and "" for an empty string. json/jsonl are machine-exact: 64-bit and
-  wider integers and Decimals are JSON strings (as the API sends them), floats are numbers.
+  wider integers and Decimals are JSON strings (no JSON reader rounds them), floats numbers.
 
 exit status: 0 ok, 1 error, 2 usage, 3 result truncated at the row cap, 130 interrupted
 """

@@ -2,7 +2,7 @@
 
 Text formats print full Decimals, every integer digit and datetimes with their offset;
 NULL is printed as NULL (table, markdown) or \\N (csv, tsv), never as an empty string.
-JSON formats write 64-bit and wider integers and Decimals as strings, like the API does,
+JSON formats write 64-bit and wider integers and Decimals (at their column's scale) as strings,
 so no JSON consumer loses a digit.
 """
 

@@ -187,7 +187,8 @@ def test_multi_reflection_honours_filter_names(counted: tuple[sa.engine.Engine, 
      ("LowCardinality(Nullable(String))", sa.String, {}), ("FixedString(3)", sa.String, {}), ("Date32", sa.Date, {}),
      ("DateTime64(3, 'UTC')", sa.DateTime, {"timezone": True}), ("DateTime", sa.DateTime, {"timezone": False}),
      ("Bool", sa.Boolean, {}), ("Array(Int64)", sa.ARRAY, {}), ("JSON", sa.JSON, {}), ("Map(String, UInt8)", sa.JSON, {}),
-     ("Enum8('a' = 1)", sa.String, {})],
+     ("Enum8('a' = 1)", sa.String, {}), ("IntervalSecond", sa.Interval, {}), ("Time64(3)", sa.Interval, {}),
+     ("IntervalMonth", sa.Integer, {})],
 )  # fmt: skip
 def test_type_mapping(text: str, cls: type[Any], extra: dict[str, Any]) -> None:
     mapped = from_type_string(text)
