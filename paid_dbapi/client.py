@@ -14,6 +14,7 @@ import logging
 import random
 import ssl
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -151,8 +152,10 @@ class Client:
         *,
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        parse: Callable[[bytes], Any] = parse_json,
     ) -> Any:
-        """Send one logical request (retrying what is retryable); return the parsed JSON."""
+        """Send one logical request (retrying what is retryable); return the body as `parse`
+        reads it (ValueError from `parse` means the body is not JSON)."""
         budget = _Budget(self.retry_budget)
         attempt = 0
         while True:
@@ -176,7 +179,7 @@ class Client:
                 status = response.status_code
                 if 200 <= status < 300:
                     try:
-                        return parse_json(body)
+                        return parse(body)
                     except ValueError:
                         failure = OperationalError(
                             f"HTTP {status} with a body that is not JSON: {excerpt(body)}",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import wire
 from .exceptions import (
     DataError,
     InterfaceError,
@@ -17,6 +19,10 @@ from .literals import bind_parameters
 from .types import ColumnDecoder, column_decoder, parse_type
 
 if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
+
     from .connection import Connection
 
 logger = logging.getLogger(__name__)
@@ -49,7 +55,8 @@ class Cursor:
         #: Truncation handling for this cursor: "warn", "error" or "ignore" (default: the
         #: connection's `on_truncation`).
         self.on_truncation: str = connection.on_truncation
-        self._rows: list[Row] = []
+        self._result = _Result([], [], [])
+        self._rows: list[Row] | None = None
         self._pos = 0
         self._closed = False
 
@@ -66,7 +73,8 @@ class Cursor:
     def close(self) -> None:
         """Release the result; further use raises InterfaceError."""
         self._closed = True
-        self._rows = []
+        self._result = _Result([], [], [])
+        self._rows = None
 
     def _check_open(self) -> None:
         if self._closed:
@@ -79,7 +87,8 @@ class Cursor:
         self.rowcount = -1
         self.truncated = False
         self.elapsed_ms = None
-        self._rows = []
+        self._result = _Result([], [], [])
+        self._rows = None
         self._pos = 0
 
     def execute(
@@ -89,7 +98,9 @@ class Cursor:
         self._check_open()
         self._reset()
         sql = bind_parameters(operation, parameters)
-        body = self.connection._client.request("POST", "/query", json_body={"query": sql})
+        body = self.connection._client.request(
+            "POST", "/query", json_body={"query": sql}, parse=wire.parse_body
+        )
         self._load(body)
         return self
 
@@ -102,9 +113,9 @@ class Cursor:
 
     def _load(self, body: Any) -> None:
         try:
-            columns = [(str(c["name"]), str(c["type"])) for c in body["columns"]]
-            raw_rows = body["rows"]
-            meta = body.get("meta") or {}
+            columns = [(str(c["name"]), str(c["type"])) for c in wire.member(body["columns"])]
+            raw_rows, final = wire.decode_rows(body["rows"], [t for _, t in columns])
+            meta = wire.member(body.get("meta")) or {}
             if not isinstance(raw_rows, list):
                 raise TypeError("rows is not a list")
         except (KeyError, TypeError, AttributeError) as exc:
@@ -114,9 +125,9 @@ class Cursor:
         decoders = [
             (i, decoder)
             for i, (_, type_text) in enumerate(columns)
-            if (decoder := column_decoder(type_text, naive_tz)) is not None
+            if i not in final and (decoder := column_decoder(type_text, naive_tz)) is not None
         ]
-        rows = _decode(raw_rows, [name for name, _ in columns], decoders)
+        result = _decode(columns, raw_rows, decoders)
         self.truncated = truncated
         if truncated:
             mode = self.on_truncation
@@ -133,8 +144,8 @@ class Cursor:
                     TruncatedResultWarning,
                 )
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
-        self._rows = rows
-        self.rowcount = len(rows)
+        self._result = result
+        self.rowcount = len(raw_rows)
         elapsed = meta.get("elapsedMs")
         self.elapsed_ms = float(elapsed) if elapsed is not None else None
         logger.debug("query returned %d rows in %s ms", self.rowcount, self.elapsed_ms)
@@ -144,29 +155,72 @@ class Cursor:
         if self.description is None:
             raise InterfaceError("no result: call execute() first")
 
+    def _all_rows(self) -> list[Row]:
+        """The decoded rows, built from the columns on first use."""
+        self._check_result()
+        if self._rows is None:
+            self._rows = self._result.rows()
+        return self._rows
+
     def fetchone(self) -> Row | None:
         """The next row, or None when the result is exhausted."""
-        self._check_result()
-        if self._pos >= len(self._rows):
+        rows = self._all_rows()
+        if self._pos >= len(rows):
             return None
-        row = self._rows[self._pos]
+        row = rows[self._pos]
         self._pos += 1
         return row
 
     def fetchmany(self, size: int | None = None) -> list[Row]:
         """Up to `size` (default `arraysize`) next rows."""
-        self._check_result()
+        all_rows = self._all_rows()
         n = self.arraysize if size is None else size
-        rows = self._rows[self._pos : self._pos + n]
+        rows = all_rows[self._pos : self._pos + n]
         self._pos += len(rows)
         return rows
 
     def fetchall(self) -> list[Row]:
         """All remaining rows."""
-        self._check_result()
-        rows = self._rows[self._pos :]
-        self._pos = len(self._rows)
+        all_rows = self._all_rows()
+        rows = all_rows[self._pos :]
+        self._pos = len(all_rows)
         return rows
+
+    def fetch_arrow_table(self) -> pyarrow.Table:
+        """All remaining rows as a `pyarrow.Table` typed after ClickHouse (extra `arrow`).
+
+        Built from the decoded columns, never from row tuples: Decimals stay `decimal128/256`,
+        64-bit integers stay 64-bit, time stamps keep the column's unit and zone.
+        """
+        self._check_result()
+        _require("pyarrow", "arrow")
+        from . import arrow
+
+        result = self._result.since(self._pos)
+        self._pos = self.rowcount
+        return arrow.to_table(
+            result.columns, result.values, result.raw, self.connection.naive_timezone
+        )
+
+    def fetch_df(self) -> pandas.DataFrame:
+        """All remaining rows as a pandas DataFrame, by way of `fetch_arrow_table` (extras
+        `arrow` and `pandas`): exact Decimals, nullable integers and booleans stay nullable."""
+        _require("pandas", "pandas")
+        from .frames import to_pandas
+
+        return to_pandas(self.fetch_arrow_table())
+
+    def fetch_polars(self) -> polars.DataFrame:
+        """All remaining rows as a polars DataFrame, by way of `fetch_arrow_table` (extras
+        `arrow` and `polars`)."""
+        _require("polars", "polars")
+        from .frames import to_polars
+
+        return to_polars(self.fetch_arrow_table())
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The remaining rows through the Arrow PyCapsule stream interface (consumes them)."""
+        return self.fetch_arrow_table().__arrow_c_stream__(requested_schema)
 
     def __iter__(self) -> Iterator[Row]:
         while (row := self.fetchone()) is not None:
@@ -183,22 +237,67 @@ class Cursor:
         raise NotSupportedError("the Analytics API has no stored procedures")
 
 
+class _Result:
+    """One decoded result, column by column: the values as the server sent them (`raw`) and
+    as Python objects (`values`); rows are only built when asked for, unless they come as is."""
+
+    def __init__(
+        self,
+        columns: list[tuple[str, str]],
+        raw: list[Sequence[Any]],
+        values: list[Sequence[Any]],
+        rows: list[Row] | None = None,
+    ) -> None:
+        self.columns = columns
+        self.raw = raw
+        self.values = values
+        self._rows = rows
+
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            self._rows = list(zip(*self.values, strict=True)) if self.values else []
+        return self._rows
+
+    def since(self, start: int) -> _Result:
+        """The result from row `start` on."""
+        if start == 0:
+            return self
+        return _Result(
+            self.columns, [c[start:] for c in self.raw], [c[start:] for c in self.values]
+        )
+
+
 def _decode(
-    raw_rows: list[Any], names: list[str], decoders: list[tuple[int, ColumnDecoder]]
-) -> list[Row]:
+    columns: list[tuple[str, str]],
+    raw_rows: list[Any],
+    decoders: list[tuple[int, ColumnDecoder]],
+) -> _Result:
     """Decode column by column: each column's converter runs over all its values at once."""
-    width = len(names)
-    for raw in raw_rows:
-        if len(raw) != width:
-            raise InterfaceError(f"a row has {len(raw)} values for {width} columns")
-    if not decoders or not raw_rows:
-        return [tuple(raw) for raw in raw_rows]
-    columns: list[Any] = list(zip(*raw_rows, strict=False))
+    if not raw_rows:
+        return _Result(columns, [() for _ in columns], [() for _ in columns])
+    try:
+        raw_columns: list[Sequence[Any]] = list(zip(*raw_rows, strict=True))
+    except (ValueError, TypeError):  # rows of unequal lengths, or not rows at all
+        raw_columns = []
+    if len(raw_columns) != len(columns):
+        bad = next(r for r in raw_rows if not isinstance(r, list | tuple) or len(r) != len(columns))
+        got = len(bad) if isinstance(bad, list | tuple) else "no list of"
+        raise InterfaceError(f"a row has {got} values for {len(columns)} columns")
+    values = list(raw_columns)
     for i, decode in decoders:
+        name = columns[i][0]
         try:
-            columns[i] = decode(columns[i])
+            values[i] = decode(raw_columns[i])
         except DataError as exc:  # a value beyond what its Python type can hold
-            raise DataError(f"column {names[i]!r}: {exc}") from None
+            raise DataError(f"column {name!r}: {exc}") from None
         except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
-            raise InterfaceError(f"cannot decode a value of column {names[i]!r}: {exc}") from None
-    return list(zip(*columns, strict=False))
+            raise InterfaceError(f"cannot decode a value of column {name!r}: {exc}") from None
+    as_is = not decoders and type(raw_rows[0]) is tuple  # rows from the typed pass
+    return _Result(columns, raw_columns, values, raw_rows if as_is else None)
+
+
+def _require(module: str, extra: str) -> None:
+    """Fail before touching the result when an optional dependency is missing, naming the
+    extra that installs it."""
+    if importlib.util.find_spec(module) is None:
+        raise ImportError(f"{module} is needed for this: pip install 'paid-dbapi[{extra}]'")

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import ParseError, SqlglotError
 
 from .connection import Connection
 from .cursor import Description, Row
@@ -40,7 +40,11 @@ def _check_query(sql: str) -> None:
     try:
         statements = [s for s in sqlglot.parse(sql, read="clickhouse") if s is not None]
     except SqlglotError as exc:
-        raise ProgrammingError(f"cannot page this query: it does not parse ({exc})") from None
+        where = ""
+        if isinstance(exc, ParseError) and exc.errors:
+            first = exc.errors[0]
+            where = f" at line {first['line']}, column {first['col']}, near {first['highlight']!r}"
+        raise ProgrammingError(f"cannot page this query: it does not parse{where}") from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Select):
         raise ProgrammingError("paging needs exactly one SELECT statement")
     select = statements[0]
@@ -86,6 +90,24 @@ class Extract:
             f"ORDER BY {columns}\nLIMIT {limit}"
         )
 
+    def _check_key_selected(self) -> None:
+        """After a refused first page, say so when the cause is a key column not selected
+        (the server's own error would only show the wrapping query)."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(f"SELECT * FROM (\n{self.sql}\n) AS extract_source LIMIT 0")
+        except ProgrammingError as own:
+            raise own from None  # the query's own error, not the first page's
+        assert cursor.description is not None
+        names = [d[0] for d in cursor.description]
+        missing = [k for k in self.key if k not in names]
+        if missing:
+            raise ProgrammingError(
+                f"the key column(s) {', '.join(missing)} must be in the query's SELECT list "
+                f"(it selects {', '.join(names)})",
+                code="KEY_NOT_SELECTED",
+            ) from None
+
     def _key_positions(self, description: tuple[Description, ...]) -> list[int]:
         names = [d[0] for d in description]
         positions = []
@@ -105,7 +127,12 @@ class Extract:
         limit = self.page_size
         positions: list[int] = []
         while True:
-            cursor.execute(self._page_sql(last, limit + (last is not None)))
+            try:
+                cursor.execute(self._page_sql(last, limit + (last is not None)))
+            except ProgrammingError:
+                if self.description is None:
+                    self._check_key_selected()
+                raise
             self.pages += 1
             if self.description is None:
                 assert cursor.description is not None

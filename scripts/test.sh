@@ -8,11 +8,13 @@ PY=${PYTHON:-python3}
 venv() {  # venv DIR PIP-ARGS...: create DIR if missing, then install into it
     local dir=$1; shift
     [ -x "$dir/bin/python" ] || "$PY" -m venv "$dir"
+    # pip is quiet, and a first install takes a while (Superset about a minute): say so
+    if [ -t 2 ]; then echo "   installing into $dir: $*" >&2; fi
     "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
 }
 
-echo "== main environment (SQLAlchemy 2.x, pandas)"
-venv .venv -e ".[emulator,test]"
+echo "== main environment (SQLAlchemy 2.x, pandas 3.x, polars)"
+venv .venv -e ".[emulator,test]" "pandas>=3" "sqlalchemy>=2.1"
 .venv/bin/ruff check .
 .venv/bin/mypy --strict paid_dbapi paid_sqlalchemy
 .venv/bin/pytest --ignore=tests/superset "$@"
@@ -20,6 +22,10 @@ venv .venv -e ".[emulator,test]"
 echo "== SQLAlchemy 1.4 environment (dialect suite)"
 venv .venv-sa14 -e ".[emulator,test]" "sqlalchemy>=1.4.36,<2" "pandas>=2.2,<3"
 .venv-sa14/bin/pytest -q tests/sqlalchemy
+
+echo "== pandas 2.2 environment (SQLAlchemy 2.0; DataFrame suites)"
+venv .venv-pandas22 -e ".[emulator,test]" "sqlalchemy>=2.0.42,<2.1" "pandas>=2.2,<2.3"
+.venv-pandas22/bin/pytest -q tests/frames tests/pandas
 
 echo "== Superset 6.1 environment (engine spec and end-to-end suite)"
 venv .venv-superset -e ".[emulator,superset]" "pytest>=8" "pytest-timeout>=2.3"

@@ -7,12 +7,15 @@ at the server's row cap, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import logging
 import os
+import shutil
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
 from .. import __version__, connect
@@ -20,7 +23,7 @@ from ..connection import Connection
 from ..exceptions import NO_API_KEY, Error, InterfaceError
 from ..extract import DEFAULT_PAGE_SIZE, Extract
 from ..urls import connect_args_from_url
-from .formats import FORMATS, write
+from .formats import FORMATS, Column, text_columns, write
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +38,9 @@ connection:
 
 output:
   table (default on a terminal) and markdown print NULL; csv and tsv (default when piped)
-  print \\N for NULL and "" for an empty string. json/jsonl are machine-exact: 64-bit and
-  wider integers and Decimals are JSON strings (no JSON reader rounds them), floats numbers.
+  print \\N for NULL and an empty field for an empty string. Decimals print at their column's
+  scale, datetimes at their column's precision. json/jsonl are machine-exact: 64-bit and wider
+  integers and Decimals are JSON strings (no JSON reader rounds them), floats are numbers.
 
 exit status: 0 ok, 1 error, 2 usage, 3 result truncated at the row cap, 130 interrupted
 """
@@ -66,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--on-truncation",
         choices=("warn", "error"),
         default="warn",
-        help="a result cut at the row cap: warn (exit 3) or fail (exit 1)",
+        help="a result cut at the row cap: warn (exit 3) or fail (exit 1); default: warn",
     )
     parser.add_argument(
         "--all", action="store_true", help="fetch past the row cap by keyset pagination on --key"
@@ -75,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--key", help="comma-separated unique key columns for --all, e.g. created_at,signal_id"
     )
     parser.add_argument(
-        "--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="rows per page with --all"
+        "--page-size",
+        type=int,
+        default=DEFAULT_PAGE_SIZE,
+        help=f"rows per page with --all (default: {DEFAULT_PAGE_SIZE})",
     )
     parser.add_argument("--schema", action="store_true", help="print the views and their columns")
     parser.add_argument(
@@ -102,6 +109,11 @@ class Session:
         self.err = err
         self.quiet = quiet
         self.on_truncation = "warn"
+        #: Table layout: False (rows), True (a block per record, psql's \x) or None (blocks
+        #: when the table is wider than the terminal).
+        self.expanded: bool | None = False
+        #: Wraps the wait for an answer (the interactive session's elapsed-time indicator).
+        self.waiting: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
 
     def footer(self, rows: int, started: float, server_ms: float | None, extra: str = "") -> None:
         if self.quiet:
@@ -115,7 +127,8 @@ class Session:
         started = time.perf_counter()
         cursor = self.connection.cursor()
         cursor.on_truncation = "ignore"
-        cursor.execute(sql)
+        with self.waiting():
+            cursor.execute(sql)
         assert cursor.description is not None
         rows = cursor.fetchall()
         if cursor.truncated and self.on_truncation == "error":
@@ -139,7 +152,8 @@ class Session:
         started = time.perf_counter()
         extract = Extract(self.connection, sql, key, page_size=page_size)
         rows = iter(extract)
-        first = next(rows, None)  # runs the first page, which sets the description
+        with self.waiting():
+            first = next(rows, None)  # runs the first page, which sets the description
         assert extract.description is not None
         count = 0
 
@@ -153,39 +167,55 @@ class Session:
         self.footer(count, started, None, f", {extract.pages} pages")
         return 0
 
-    def print_rows(
-        self, description: Sequence[Sequence[Any]], rows: Iterable[Sequence[Any]]
-    ) -> None:
-        names = [d[0] for d in description]
-        types = [d[1] for d in description]
-        write(self.fmt, self.out, names, types, rows)
+    def print_rows(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> None:
+        """Write a result in the session's format (and, for a table, its layout)."""
+        width = shutil.get_terminal_size().columns if self.expanded is None else 0
+        write(self.fmt, self.out, columns, rows, expanded=self.expanded, width=width)
         self.out.flush()
 
 
-def describe_schema(connection: Connection) -> tuple[list[str], list[str], list[list[Any]]]:
+Listing = tuple[list[tuple[Any, ...]], list[list[Any]]]
+
+
+def describe_schema(connection: Connection) -> Listing:
     """The schema as a result set: view, column, type, comment."""
     rows = [[v.name, c.name, c.type, c.comment] for v in connection.schema() for c in v.columns]
-    return ["view", "column", "type", "comment"], ["String"] * 4, rows
+    return text_columns("view", "column", "type", "comment"), rows
 
 
-def describe_signals(
-    connection: Connection, name: str | None
-) -> tuple[list[str], list[str], list[list[Any]]]:
+def describe_signals(connection: Connection, name: str | None) -> Listing:
     """The signals metadata as a result set: signal, path, types."""
     rows = [
         [s.signal_name, p.path, ", ".join(p.types)]
         for s in connection.signals_metadata(name or None)
         for p in s.paths
     ]
-    return ["signal_name", "path", "types"], ["String"] * 3, rows
+    return text_columns("signal_name", "path", "types"), rows
 
 
-def open_connection(args: argparse.Namespace) -> Connection:
-    """Connect as the arguments say (URL, demo, or production with PAID_API_KEY)."""
-    if args.demo:
-        return connect(demo=True)
+@contextlib.contextmanager
+def status(err: TextIO, text: str) -> Iterator[None]:
+    """A status line on standard error while a slow step runs, on a terminal only."""
+    if not err.isatty():
+        yield
+        return
+    err.write(text)
+    err.flush()
     try:
-        return connect(**(connect_args_from_url(args.url) if args.url else {}))
+        yield
+    finally:
+        err.write("\r" + " " * len(text) + "\r")
+        err.flush()
+
+
+def open_connection(args: argparse.Namespace, err: TextIO) -> Connection:
+    """Connect as the arguments say (URL, demo, or production with PAID_API_KEY)."""
+    kwargs = {"demo": True} if args.demo else connect_args_from_url(args.url) if args.url else {}
+    try:
+        if kwargs.get("demo"):
+            with status(err, "paid-sql: generating the demo data..."):
+                return connect(**kwargs)
+        return connect(**kwargs)
     except InterfaceError as exc:
         if exc.code != NO_API_KEY:
             raise
@@ -234,16 +264,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.all and not args.key:
             raise UsageError("--all needs --key COLUMNS, e.g. --key created_at,signal_id")
         sql = None if (args.schema or args.signals is not None) else read_query(args, sys.stdin)
-        with open_connection(args) as connection:
+        with open_connection(args, err) as connection:
             session = Session(connection, fmt, out, err, args.quiet)
             session.on_truncation = args.on_truncation
             if args.schema:
-                names, types, rows = describe_schema(connection)
-                write(fmt, out, names, types, rows)
+                session.print_rows(*describe_schema(connection))
                 return 0
             if args.signals is not None:
-                names, types, rows = describe_signals(connection, args.signals)
-                write(fmt, out, names, types, rows)
+                session.print_rows(*describe_signals(connection, args.signals))
                 return 0
             if sql is None:
                 from .interactive import repl

@@ -12,17 +12,19 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..exceptions import Error
 from . import describe_schema, describe_signals, report
-from .formats import write
+from .formats import text_columns
 
 if TYPE_CHECKING:
     from . import Session
 
 HELP = """\
-  SQL ending in ;     run it
+  SQL ending in ;     run it (Ctrl-C cancels a running query)
   \\d                  list the views
   \\d VIEW             columns of a view, with types and comments
   \\signals [NAME]     JSON paths seen in fact_signal.data
-  \\q                  quit (also Ctrl-D)
+  \\x [on|off|auto]    a block per record; auto (the default) when a table is too wide
+  help, \\?            this help
+  \\q, quit, exit      quit (also Ctrl-D)
 """
 
 
@@ -88,7 +90,7 @@ class Completer:
 
 
 def repl(session: Session) -> int:
-    """Read-eval-print loop until \\q or end of input."""
+    """Read-eval-print loop until \\q, quit, exit or end of input; exits 0 like psql."""
     try:
         import readline
     except ImportError:  # pragma: no cover - Windows without pyreadline
@@ -102,9 +104,12 @@ def repl(session: Session) -> int:
         path = history_path()
         with suppress(OSError):
             readline.read_history_file(path)
-    session.err.write("paid-sql: end queries with ;  \\d lists views  \\? for help  \\q quits\n")
+    if session.err.isatty():
+        session.waiting = lambda: elapsed_indicator(session.err)
+    if session.fmt == "table":
+        session.expanded = None  # a block per record when a table is wider than the terminal
+    session.err.write("paid-sql: end queries with ;  \\d lists views  help for help  \\q quits\n")
     buffer: list[str] = []
-    status = 0
     try:
         while True:
             try:
@@ -117,10 +122,16 @@ def repl(session: Session) -> int:
                 buffer = []
                 continue
             stripped = line.strip()
-            if not buffer and stripped.startswith("\\"):
-                if stripped in ("\\q", "\\quit"):
+            if stripped.startswith("\\"):  # a command, even in the middle of a statement
+                if stripped.split()[0] in ("\\q", "\\quit"):
                     break
                 command(session, stripped)
+                continue
+            word = stripped.rstrip(";").strip().lower()
+            if not buffer and word in ("quit", "exit"):
+                break
+            if not buffer and word == "help":
+                session.err.write(HELP)
                 continue
             buffer.append(line)
             if not stripped.endswith(";"):
@@ -130,18 +141,19 @@ def repl(session: Session) -> int:
             if not sql:
                 continue
             try:
-                with elapsed_indicator(session.err):
-                    status = session.run(sql)
+                session.run(sql)
             except KeyboardInterrupt:
                 session.err.write("cancelled\n")
             except Error as exc:
                 report(session.err, exc)
-                status = 1
     finally:
         if readline is not None:
             with suppress(OSError):
                 readline.write_history_file(history_path())
-    return status
+    return 0
+
+
+EXPANDED = {"on": True, "off": False, "auto": None}
 
 
 def command(session: Session, text: str) -> None:
@@ -151,23 +163,29 @@ def command(session: Session, text: str) -> None:
     try:
         if name == "\\d" and not args:
             views = session.connection.schema()
-            write(
-                session.fmt,
-                session.out,
-                ["view", "comment"],
-                ["String", "String"],
-                [[v.name, v.comment] for v in views],
-            )
+            rows = [[v.name, v.comment] for v in views]
+            session.print_rows(text_columns("view", "comment"), rows)
         elif name == "\\d":
-            names, types, rows = describe_schema(session.connection)
+            columns, rows = describe_schema(session.connection)
             rows = [r[1:] for r in rows if r[0] == args[0]]
             if not rows:
                 session.err.write(f"no view named {args[0]!r}\n")
                 return
-            write(session.fmt, session.out, names[1:], types[1:], rows)
+            session.print_rows(columns[1:], rows)
         elif name == "\\signals":
-            names, types, rows = describe_signals(session.connection, args[0] if args else None)
-            write(session.fmt, session.out, names, types, rows)
+            columns, rows = describe_signals(session.connection, args[0] if args else None)
+            if not rows:
+                what = f"signal named {args[0]!r}" if args else "signal payloads"
+                session.err.write(f"no {what} in fact_signal; \\signals lists them all\n")
+                return
+            session.print_rows(columns, rows)
+        elif name == "\\x":
+            if args and args[0] not in EXPANDED:
+                session.err.write("usage: \\x [on|off|auto]\n")
+                return
+            session.expanded = EXPANDED[args[0]] if args else session.expanded is not True
+            state = next(k for k, v in EXPANDED.items() if v is session.expanded)
+            session.err.write(f"expanded display is {state}\n")
         elif name in ("\\?", "\\h", "\\help"):
             session.err.write(HELP)
         else:

@@ -26,7 +26,8 @@ import httpx
 from ..literals import quote_string, render_literal
 from . import data
 from .engine import Engine, EngineError, Limits
-from .guard import GuardError, check, check_ast
+from .guard import VIEWS_POLICY, GuardError, vet
+from .messages import engine_error
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +178,8 @@ class App:
         sql = request["query"]
         started = time.perf_counter()
         try:
-            check(sql)
-            check_ast(self.engine.explain_ast(sql))
-            result = self.engine.run(org.database, sql, self.limits)
+            canonical = vet(sql, VIEWS_POLICY, self.engine.text)
+            result = self.engine.run(org.database, canonical, self.limits)
         except GuardError as exc:
             return error(400, exc.code, exc.message, sanitize(exc.details))
         except EngineError as exc:
@@ -189,7 +189,8 @@ class App:
             elif code == "MEMORY_LIMIT":
                 message = "the query exceeded the memory limit"
             else:
-                message = "the query failed"
+                message, details = engine_error(exc.message)
+                return error(status, code, sanitize(message), sanitize(details))
             return error(status, code, message, sanitize(exc.message))
         elapsed = (time.perf_counter() - started) * 1000
         columns = [{"name": n, "type": t} for n, t in zip(result.names, result.types, strict=True)]

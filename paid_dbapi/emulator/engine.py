@@ -72,6 +72,7 @@ class Engine:
                     "SET output_format_json_quote_denormals = 1",
                     "SET output_format_json_named_tuples_as_objects = 1",
                     "SET result_overflow_mode = 'break'",
+                    "SET implicit_select = 0",
                 ):
                     Engine._session.query(statement)
 
@@ -95,10 +96,10 @@ class Engine:
             text = self._query(sql, "JSONCompactEachRow")
         return [json.loads(line) for line in _lines(text)]
 
-    def explain_ast(self, sql: str) -> str:
-        """ClickHouse's own syntax tree of `sql` (EXPLAIN AST), for the guard's second check."""
+    def text(self, sql: str) -> str:
+        """Run trusted SQL built by the guard (formatQuery, EXPLAIN AST) and return TSVRaw."""
         with Engine._lock:
-            return self._query(f"EXPLAIN AST {sql}", "TSVRaw")
+            return self._query(sql, "TSVRaw")
 
     def run(self, database: str, sql: str, limits: Limits) -> Result:
         """Run one user query in `database` under `limits`, read-only."""

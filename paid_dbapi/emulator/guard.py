@@ -1,24 +1,39 @@
-"""The query guard: every query is analysed with sqlglot before it reaches the engine.
+"""The query guard: ClickHouse's own parser decides what a query is; an allowlist judges it.
 
-Deny by default: one SELECT statement (WITH, set operations and subqueries allowed), tables
-only by the unqualified names of the 15 views or of CTEs, no table functions, only
-allowlisted functions, no SETTINGS/FORMAT/INTO OUTFILE. sqlglot is used for analysis only:
-the query text is executed exactly as the user wrote it.
+`vet` runs two statements it builds itself, in the caller's locked-down session:
+
+1. `SELECT formatQuery('<query>')`: ClickHouse parses exactly one statement (it refuses a
+   second one, however it is hidden) and returns its canonical text. That text, and nothing
+   else, is what the caller executes.
+2. `EXPLAIN AST <canonical text>`: ClickHouse's syntax tree of that very text, judged node by
+   node: listed node kinds, listed functions wherever they appear, and table references that
+   are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS, FORMAT, INTO
+   OUTFILE, table functions, APPLY and query parameters appear nowhere.
+
+No other parser takes part, so nothing can read one way to the guard and another to the engine.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
+from ..literals import quote_string
+from .messages import syntax_error
 from .schema import VIEWS
 
-MAX_QUERY_CHARS = 100_000
+#: Longest accepted query, in UTF-8 bytes (ClickHouse parses at most 256 KiB per statement,
+#: and the query travels inside a string literal that may double its size).
+MAX_QUERY_BYTES = 100_000
+#: Accepted queries are remembered (ClickHouse's parse of a text never changes), so a query
+#: asked again, as dashboards do, costs no round trip to the engine.
+CACHED_QUERIES = 512
+CACHED_QUERY_BYTES = 8_192
+_vetted: OrderedDict[tuple[str, Policy], str] = OrderedDict()
+_vetted_lock = threading.Lock()
 
 
 class GuardError(Exception):
@@ -33,275 +48,458 @@ class GuardError(Exception):
 
 @dataclass(frozen=True)
 class Policy:
-    """What a query may reference: unqualified table names, and (database, table) pairs."""
+    """What a query may reference and do.
+
+    - `tables`: table names allowed unqualified (CTE names are always allowed as well).
+    - `qualified`: allowed (database, table) pairs, e.g. ("system", "tables") for a catalog.
+    - `functions`: functions allowed on top of the analytic allowlist (exact names), e.g.
+      "version", "currentDatabase" for clients' metadata queries. Empty by default.
+    - `statements`: statement kinds allowed besides SELECT: any of "SHOW" (SHOW TABLES,
+      SHOW DATABASES, SHOW COLUMNS), "DESCRIBE" and "EXISTS". Empty by default. ClickHouse's
+      tree of a SHOW statement does not name the database it lists: allow SHOW only in a
+      session whose catalog holds nothing secret.
+    """
 
     tables: frozenset[str]
     qualified: frozenset[tuple[str, str]] = frozenset()
+    functions: frozenset[str] = frozenset()
+    statements: frozenset[str] = frozenset()
 
 
-#: The service's rule: the 15 views, by unqualified name only.
+#: The service's rule: SELECT over the 15 views, by unqualified name only.
 VIEWS_POLICY = Policy(frozenset(VIEWS))
 
 
 def vet(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
-    """Judge `sql` and return the one statement to execute, or raise GuardError.
+    """Judge `sql` and return the canonical text of the one statement to execute.
 
-    `run(trusted_sql)` executes SQL that the guard itself builds (such as EXPLAIN AST) in a
-    locked-down chDB session and returns its TSVRaw text.
+    `run(trusted_sql)` executes SQL that the guard builds itself in a locked-down chDB session
+    (with `implicit_select = 0`) and returns its TSVRaw output as text (bytes that are not
+    UTF-8 replaced); it raises an exception whose text holds ClickHouse's message when
+    ClickHouse refuses the statement. Raises GuardError.
     """
-    if policy.qualified:
-        raise NotImplementedError("qualified table references")
-    check(sql)
-    check_ast(run(f"EXPLAIN AST {sql}"))
-    return sql
+    if not sql.strip():
+        raise GuardError("BAD_REQUEST", "the query is empty")
+    try:
+        size = len(sql.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise GuardError("BAD_REQUEST", "the query is not valid Unicode text") from None
+    if size > MAX_QUERY_BYTES:
+        raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    with _vetted_lock:
+        canonical = _vetted.get((sql, policy))
+        if canonical is not None:
+            _vetted.move_to_end((sql, policy))
+            return canonical
+    canonical = _judge(sql, policy, run)
+    if size <= CACHED_QUERY_BYTES:
+        with _vetted_lock:
+            _vetted[(sql, policy)] = canonical
+            if len(_vetted) > CACHED_QUERIES:
+                _vetted.popitem(last=False)
+    return canonical
 
 
-_AGGREGATES = """count sum avg min max any anylast anyheavy argmin argmax uniq uniqexact
-uniqcombined uniqcombined64 uniqhll12 uniqtheta grouparray groupuniqarray grouparraysorted
-grouparraylast groupbitand groupbitor groupbitxor quantile quantiles quantileexact
-quantilesexact quantiletiming quantilestiming quantiletdigest quantilestdigest
-quantiledeterministic median medianexact mediantiming stddevpop stddevsamp varpop varsamp
-covarpop covarsamp corr topk topkweighted sumwithoverflow sumkahan summap minmap maxmap
-avgweighted histogram first_value last_value any_value row_number rank dense_rank percent_rank
-cume_dist ntile lag lead laginframe leadinframe nth_value exponentialmovingaverage
-simplelinearregression retention windowfunnel sequencematch sequencecount distinctjsonpaths
-distinctjsonpathsandtypes distinctdynamictypes deltasum entropy kurtpop kurtsamp skewpop
-skewsamp stddev variance stddev_pop stddev_samp var_pop var_samp countdistinct
-grouparrayinsertat groupconcat boundingratio"""
-_DATES = """now now64 today yesterday todate todate32 todatetime todatetime64 parsedatetime
-parsedatetimeornull parsedatetimebesteffort parsedatetimebesteffortornull
-parsedatetime64besteffort parsedatetime64besteffortornull parsedatetimebesteffortus
-tostartofyear tostartofquarter tostartofmonth tostartofweek tostartofisoyear tostartofday
-tostartofhour tostartofminute tostartofsecond tostartoffiveminutes tostartoftenminutes
-tostartoffifteenminutes tostartofinterval tomonday tolastdayofmonth tolastdayofweek toyear
-toquarter tomonth toweek toisoweek toisoyear todayofyear todayofmonth todayofweek tohour
-tominute tosecond tomillisecond tounixtimestamp tounixtimestamp64milli tounixtimestamp64micro
-fromunixtimestamp fromunixtimestamp64milli fromunixtimestamp64micro formatdatetime
-formatdatetimeinjodasyntax datediff date_diff dateadd date_add datesub date_sub datetrunc
-date_trunc timestampadd timestamp_add timestampsub timestamp_sub timestampdiff timestamp_diff
-addseconds addminutes addhours adddays addweeks addmonths addquarters addyears
-subtractseconds subtractminutes subtracthours subtractdays subtractweeks subtractmonths
-subtractquarters subtractyears toyyyymm toyyyymmdd toyyyymmddhhmmss totimezone timezone
-timezoneof age monthname torelativedaynum torelativehournum torelativemonthnum
-torelativeweeknum torelativeyearnum torelativeminutenum torelativesecondnum timeslot
-makedate makedate32 makedatetime makedatetime64 fromdaysnum todaysnum"""
-_STRINGS = """length lengthutf8 char_length character_length lower upper lowerutf8 upperutf8
-lcase ucase concat concatwithseparator concat_ws substring substr substringutf8 mid left right
-leftutf8 rightutf8 leftpad rightpad lpad rpad leftpadutf8 rightpadutf8 trim trimboth trimleft
-trimright ltrim rtrim replace replaceall replaceone replaceregexpall replaceregexpone
-regexp_replace position positioncaseinsensitive positionutf8 locate instr like ilike notlike
-notilike match extract extractall extractallgroups multisearchany multisearchfirstindex
-multimatchany splitbychar splitbystring splitbyregexp splitbywhitespace splitbynonalpha
-arraystringconcat reverse reverseutf8 repeat format startswith endswith empty notempty
-base64encode base64decode trybase64decode hex unhex md5 sha1 sha256 siphash64 siphash128
-cityhash64 xxhash32 xxhash64 farmhash64 murmurhash3_32 murmurhash3_64 javahash tovalidutf8
-normalizeutf8nfc initcap initcaputf8 countsubstrings countmatches domain domainwithoutwww
-topleveldomain protocol path pathfull querystring fragment extracturlparameter
-extracturlparameters cutquerystring cutwww regexpextract regexp_extract
-tolowcardinality soundex"""
-_MATH = """abs round roundbankers rounddown floor ceil ceiling trunc truncate sqrt cbrt exp
-exp2 exp10 log ln log2 log10 log1p pow power greatest least intdiv intdivorzero modulo mod
-moduloorzero positivemodulo pmod plus minus multiply divide negate sign e pi isnan isinfinite
-isfinite ifnotfinite sin cos tan asin acos atan atan2 sinh cosh tanh degrees radians rand
-rand64 randcanonical bitand bitor bitxor bitnot bitshiftleft bitshiftright bitcount gcd lcm
-midpoint"""
-_LOGIC = """if multiif ifnull nullif coalesce isnull isnotnull isnullable assumenotnull
-tonullable and or not xor equals notequals less greater lessorequals greaterorequals in
-notin nullin notnullin has hasany hasall hassubstr indexof transform between"""
-_ARRAYS = """array range arrayjoin arraymap arrayfilter arraycount arraysum arrayavg arraymin
-arraymax arrayproduct arraysort arrayreversesort arraydistinct arrayenumerate
-arrayenumerateuniq arrayslice arrayconcat arrayelement arrayelementornull arrayexists
-arrayall arrayfirst arraylast arrayfirstindex arraylastindex arrayzip arrayflatten flatten
-arrayreduce arraycompact arrayuniq arrayreverse arraypushback arraypushfront arraypopback
-arraypopfront arrayintersect arraycumsum arraycumsumnonnegative arraydifference arraysplit
-arrayresize arraypartialsort arrayshuffle arrayrandomsample arrayjaccardindex arrayshingles
-arrayrotateleft arrayrotateright arrayfold arrayfill arrayreversefill arraystringconcat
-countequal emptyarraystring emptyarrayuint64 emptyarrayint64 tuple tupleelement untuple
-tupleplus tupleminus map mapkeys mapvalues mapcontains mapcontainskey mapfromarrays mapfilter
-mapapply mapupdate mapadd mapsubtract arrayproduct"""
-_JSON = """jsonextract jsonextractstring jsonextractint jsonextractuint jsonextractfloat
-jsonextractbool jsonextractraw jsonextractkeys jsonextractkeysandvalues
-jsonextractarrayraw jsonextractkeysandvaluesraw jsonhas jsonlength jsontype
-jsonarraylength simplejsonextractstring simplejsonextractint simplejsonextractuint
-simplejsonextractfloat simplejsonextractbool simplejsonextractraw simplejsonhas
-visitparamextractstring visitparamextractint visitparamextractfloat visitparamextractbool
-visitparamextractraw visitparamhas tojsonstring jsonallpaths jsonallpathswithtypes
-jsondynamicpaths jsondynamicpathswithtypes jsonshareddatapaths
-jsonshareddatapathswithtypes dynamictype dynamicelement varianttype variantelement
-isvalidjson"""
-_MISC = """touuid touuidornull touuidorzero generateuuidv4 generateuuidv7 uuidstringtonum
-uuidnumtostring ipv4numtostring ipv4stringtonum ipv6numtostring ipv6stringtonum
-isipv4string isipv6string ipv4cidrtorange ipv6cidrtorange totypename formatreadablesize
-formatreadabledecimalsize formatreadablequantity formatreadabletimedelta bar neighbor
-materialize identity cast accuratecast accuratecastornull accuratecastordefault
-reinterpretasstring reinterpretasuuid reinterpretasuint64 reinterpretasint64 todecimalstring
-greatcircledistance geodistance tointervalsecond tointervalminute tointervalhour
-tointervalday tointervalweek tointervalmonth tointervalquarter tointervalyear
-tointervalmillisecond tointervalmicrosecond tointervalnanosecond
-runningaccumulate runningdifference"""
-ALLOWED_FUNCTIONS = frozenset(
-    " ".join((_AGGREGATES, _DATES, _STRINGS, _MATH, _LOGIC, _ARRAYS, _JSON, _MISC)).split()
-)
+def _judge(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
+    canonical = _canonical(sql, run)
+    try:
+        dump = run(f"EXPLAIN AST graph = 1 {canonical}")
+    except Exception as exc:  # EXPLAIN substitutes parameters and applies SETTINGS clauses
+        if "UNKNOWN_QUERY_PARAMETER" in str(exc):
+            raise GuardError("BAD_REQUEST", "query parameters ({name:Type}) are not supported",
+                             "write the values as literals") from None  # fmt: skip
+        if "READONLY" in str(exc) or "setting" in str(exc).lower():
+            raise _settings() from None
+        raise _unreadable() from None
+    _Judge(policy, canonical, run).statement(_tree(dump))
+    return canonical
+
+
+def _canonical(sql: str, run: Callable[[str], str]) -> str:
+    """ClickHouse's canonical one-line text of `sql`, which must be exactly one statement.
+
+    ClickHouse writes string bytes that are not UTF-8 as they are; such a text is written
+    again with `\\xNN` escapes, and kept only if ClickHouse reads it as the same statement.
+    """
+    text = _format(sql, run)
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        escaped = text.decode("utf-8", "backslashreplace")
+    if _format(escaped, run) != text:
+        raise GuardError("BAD_REQUEST", "the query holds bytes that are not UTF-8 text",
+                         "write binary strings with \\xNN escapes or unhex()")  # fmt: skip
+    return escaped
+
+
+def _format(sql: str, run: Callable[[str], str]) -> bytes:
+    """The bytes of `formatQuerySingleLine(sql)`, or GuardError when ClickHouse refuses it."""
+    quoted = quote_string(sql)
+    try:
+        out = run(f"SELECT getSetting('implicit_select'), hex(formatQuerySingleLine({quoted}))")
+    except Exception as exc:  # the engine's error type; its text is ClickHouse's message
+        code, message, details = syntax_error(sql, str(exc))
+        raise GuardError(code, message, details) from None
+    flag, _, hexed = out.strip().rpartition("\n")[2].partition("\t")
+    if flag not in ("0", "false"):
+        raise RuntimeError("the guard's session must set implicit_select = 0")
+    return bytes.fromhex(hexed)
+
+
+# -- ClickHouse's tree dump ------------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    """One line of `EXPLAIN AST`: its node kind, the rest of the line, and its children."""
+
+    kind: str
+    text: str
+    children: list[_Node] = field(default_factory=list)
+
+    def walk(self) -> Iterator[_Node]:
+        """This node and every node below it, depth first (without recursion: trees are deep)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+_CHILDREN = re.compile(r" ?\(children (\d+)\)$")
+_NAMED = re.compile(r"^(?P<name>.*?)(?: \(alias .*\))?$")
+_DECLARATION = re.compile(r'^    n(\d+)\[label="(.*)"\];$')
+_EDGE = re.compile(r"^    n(\d+) -> n(\d+);$")
+
+
+def _tree(dump: str) -> _Node:
+    """Rebuild the tree from ClickHouse's graph dump (`EXPLAIN AST graph = 1`).
+
+    Structure comes from edges between node addresses, which no query text can know; names
+    are printed unescaped, so a name holding a newline could add lines, but never a node
+    joined to the real tree: any line that is not a node or an edge, a second root, an edge
+    to an unknown node, or a child count that disagrees makes the query unreadable.
+    """
+    lines = dump.strip("\n").split("\n")
+    if lines[:2] != ["digraph {", '    rankdir="UD";'] or lines[-1] != "}":
+        raise _unreadable()
+    nodes: dict[str, _Node] = {}
+    children: set[str] = set()
+    for line in lines[2:-1]:
+        declaration = _DECLARATION.match(line)
+        edge = _EDGE.match(line)
+        if declaration and declaration.group(1) not in nodes:
+            kind, _, text = declaration.group(2).partition(" ")
+            nodes[declaration.group(1)] = _Node(kind, text)
+        elif edge and edge.group(1) in nodes and edge.group(2) in nodes:
+            if edge.group(2) in children:
+                raise _unreadable()
+            children.add(edge.group(2))
+            nodes[edge.group(1)].children.append(nodes[edge.group(2)])
+        else:
+            raise _unreadable()
+    roots = [node for key, node in nodes.items() if key not in children]
+    if len(roots) != 1:
+        raise _unreadable()
+    for node in roots[0].walk():
+        count = _CHILDREN.search(node.text)
+        if (int(count.group(1)) if count else 0) != len(node.children):
+            raise _unreadable()
+        node.text = _CHILDREN.sub("", node.text)
+    return roots[0]
+
+
+def _settings() -> GuardError:
+    return GuardError("FORBIDDEN_CLAUSE", "SETTINGS clauses are not allowed",
+                      "the service fixes every setting")  # fmt: skip
+
+
+def _unreadable() -> GuardError:
+    return GuardError("BAD_REQUEST", "the query could not be analysed")
+
+
+def _name(node: _Node) -> str:
+    """The name on a Function/Identifier line, without its alias."""
+    match = _NAMED.match(node.text)
+    return match.group("name") if match else node.text
+
+
+# -- the allowlists --------------------------------------------------------------------------
+
+#: Node kinds a query may contain (ClickHouse's names in `EXPLAIN AST`).
+_NODE_KINDS = """SelectWithUnionQuery SelectIntersectExceptQuery SelectQuery ExpressionList Subquery
+    TablesInSelectQuery TablesInSelectQueryElement TableExpression TableIdentifier TableJoin
+    ArrayJoin Identifier Literal Function Asterisk QualifiedAsterisk ColumnsRegexpMatcher
+    ColumnsListMatcher QualifiedColumnsRegexpMatcher QualifiedColumnsListMatcher
+    ColumnsTransformerList ColumnsExceptTransformer ColumnsReplaceTransformer
+    ColumnsReplaceTransformer::Replacement OrderByElement InterpolateElement WithElement
+    WindowDefinition WindowListElement SampleRatio"""
+NODE_KINDS = frozenset(_NODE_KINDS.split())
+#: Statement kinds a Policy may allow besides SELECT.
+STATEMENT_KINDS = {
+    "ShowTables": "SHOW",
+    "ShowColumns": "SHOW",
+    "DescribeQuery": "DESCRIBE",
+    "ExistsTableQuery": "EXISTS",
+}
+
+_AGGREGATES = """count sum avg min max any anyLast anyHeavy argMin argMax uniq uniqExact
+uniqCombined uniqCombined64 uniqHLL12 groupArray groupUniqArray groupArraySorted
+groupArrayLast groupBitAnd groupBitOr groupBitXor quantile quantiles quantileExact
+quantilesExact quantileTiming quantilesTiming quantileTDigest quantilesTDigest
+quantileDeterministic median medianExact medianTiming stddevPop stddevSamp varPop varSamp
+covarPop covarSamp corr topK topKWeighted sumWithOverflow sumKahan
+avgWeighted histogram first_value last_value any_value row_number rank dense_rank denseRank
+percent_rank percentRank cume_dist ntile lag lead lagInFrame leadInFrame nth_value
+exponentialMovingAverage simpleLinearRegression retention windowFunnel sequenceMatch
+sequenceCount distinctJSONPaths distinctJSONPathsAndTypes distinctDynamicTypes deltaSum
+entropy kurtPop kurtSamp skewPop skewSamp stddev stddev_pop stddev_samp var_pop
+var_samp groupArrayInsertAt groupConcat boundingRatio"""
+_DATES = """now now64 today yesterday toDate toDate32 toDateTime toDateTime64 parseDateTime
+parseDateTimeOrNull parseDateTimeBestEffort parseDateTimeBestEffortOrNull
+parseDateTime64BestEffort parseDateTime64BestEffortOrNull parseDateTimeBestEffortUS
+toStartOfYear toStartOfQuarter toStartOfMonth toStartOfWeek toStartOfISOYear toStartOfDay
+toStartOfHour toStartOfMinute toStartOfSecond toStartOfFiveMinutes toStartOfTenMinutes
+toStartOfFifteenMinutes toStartOfInterval toMonday toLastDayOfMonth toLastDayOfWeek toYear
+toQuarter toMonth toWeek toISOWeek toISOYear toDayOfYear toDayOfMonth toDayOfWeek toHour
+toMinute toSecond toMillisecond toUnixTimestamp toUnixTimestamp64Milli toUnixTimestamp64Micro
+fromUnixTimestamp fromUnixTimestamp64Milli fromUnixTimestamp64Micro formatDateTime
+formatDateTimeInJodaSyntax dateDiff date_diff dateAdd date_add dateSub date_sub dateTrunc
+date_trunc timestampAdd timestamp_add timestampSub timestamp_sub timestampDiff timestamp_diff
+addSeconds addMinutes addHours addDays addWeeks addMonths addQuarters addYears
+subtractSeconds subtractMinutes subtractHours subtractDays subtractWeeks subtractMonths
+subtractQuarters subtractYears toYYYYMM toYYYYMMDD toYYYYMMDDhhmmss toTimezone timezone
+timezoneOf age monthName toRelativeDayNum toRelativeHourNum toRelativeMonthNum
+toRelativeWeekNum toRelativeYearNum toRelativeMinuteNum toRelativeSecondNum timeSlot
+current_date current_timestamp localtimestamp curdate localtime makeDate makeDate32
+makeDateTime makeDateTime64 fromDaysSinceYearZero toDaysSinceYearZero
+toIntervalSecond toIntervalMinute toIntervalHour toIntervalDay toIntervalWeek
+toIntervalMonth toIntervalQuarter toIntervalYear toIntervalMillisecond
+toIntervalMicrosecond toIntervalNanosecond"""
+_STRINGS = """length lengthUTF8 char_length character_length lower upper lowerUTF8 upperUTF8
+lcase ucase concat concatWithSeparator concat_ws substring substr substringUTF8 mid left right
+leftUTF8 rightUTF8 leftPad rightPad lpad rpad leftPadUTF8 rightPadUTF8 trim trimBoth trimLeft
+trimRight ltrim rtrim replace replaceAll replaceOne replaceRegexpAll replaceRegexpOne
+regexp_replace position positionCaseInsensitive positionUTF8 locate instr like ilike notLike
+notILike match extract extractAll extractAllGroups extractAllGroupsVertical multiSearchAny
+multiSearchFirstIndex multiMatchAny splitByChar splitByString splitByRegexp splitByWhitespace
+splitByNonAlpha
+arrayStringConcat reverse reverseUTF8 repeat format startsWith endsWith empty notEmpty
+base64Encode base64Decode tryBase64Decode hex unhex MD5 SHA1 SHA256 sipHash64 sipHash128
+cityHash64 xxHash32 xxHash64 farmHash64 murmurHash3_32 murmurHash3_64 javaHash toValidUTF8
+normalizeUTF8NFC initcap initcapUTF8 countSubstrings countMatches domain domainWithoutWWW
+topLevelDomain protocol path pathFull queryString fragment extractURLParameter
+extractURLParameters cutQueryString cutWWW regexpExtract REGEXP_EXTRACT toLowCardinality
+soundex char"""
+_MATH = """abs round roundBankers roundDown floor ceil ceiling trunc truncate sqrt cbrt exp
+exp2 exp10 log ln log2 log10 log1p pow power greatest least intDiv intDivOrZero modulo mod
+moduloOrZero positiveModulo pmod plus minus multiply divide negate sign e pi isNaN isInfinite
+isFinite ifNotFinite sin cos tan asin acos atan atan2 sinh cosh tanh degrees radians rand
+rand64 randCanonical bitAnd bitOr bitXor bitNot bitShiftLeft bitShiftRight bitCount gcd lcm"""
+_LOGIC = """if multiIf caseWithExpression ifNull nullIf coalesce isNull isNotNull isNullable
+assumeNotNull toNullable and or not xor equals notEquals less greater lessOrEquals
+greaterOrEquals isNotDistinctFrom has hasAny hasAll hasSubstr indexOf transform exists
+lambda grouping"""
+_ARRAYS = """array range arrayJoin arrayMap arrayFilter arrayCount arraySum arrayAvg arrayMin
+arrayMax arrayProduct arraySort arrayReverseSort arrayDistinct arrayEnumerate
+arrayEnumerateUniq arraySlice arrayConcat arrayElement arrayElementOrNull arrayExists
+arrayAll arrayFirst arrayLast arrayFirstIndex arrayLastIndex arrayZip arrayFlatten flatten
+arrayReduce arrayCompact arrayUniq arrayReverse arrayPushBack arrayPushFront arrayPopBack
+arrayPopFront arrayIntersect arrayCumSum arrayCumSumNonNegative arrayDifference arraySplit
+arrayResize arrayPartialSort arrayShuffle arrayRandomSample arrayJaccardIndex arrayShingles
+arrayRotateLeft arrayRotateRight arrayFold arrayFill arrayReverseFill countEqual
+emptyArrayString emptyArrayUInt64 emptyArrayInt64 tuple tupleElement untuple tuplePlus
+tupleMinus map mapKeys mapValues mapContains mapContainsKey mapFromArrays mapFilter mapApply
+mapUpdate mapAdd mapSubtract"""
+_JSON = """JSONExtract JSONExtractString JSONExtractInt JSONExtractUInt JSONExtractFloat
+JSONExtractBool JSONExtractRaw JSONExtractKeys JSONExtractKeysAndValues JSONExtractArrayRaw
+JSONExtractKeysAndValuesRaw JSONHas JSONLength JSONType JSONArrayLength
+simpleJSONExtractString simpleJSONExtractInt simpleJSONExtractUInt simpleJSONExtractFloat
+simpleJSONExtractBool simpleJSONExtractRaw simpleJSONHas visitParamExtractString
+visitParamExtractInt visitParamExtractFloat visitParamExtractBool visitParamExtractRaw
+visitParamHas toJSONString JSONAllPaths JSONAllPathsWithTypes JSONDynamicPaths
+JSONDynamicPathsWithTypes JSONSharedDataPaths JSONSharedDataPathsWithTypes dynamicType
+dynamicElement variantType variantElement isValidJSON"""
+_MISC = """toUUID toUUIDOrNull toUUIDOrZero generateUUIDv4 generateUUIDv7 UUIDStringToNum
+UUIDNumToString IPv4NumToString IPv4StringToNum IPv6NumToString IPv6StringToNum
+isIPv4String isIPv6String IPv4CIDRToRange IPv6CIDRToRange toTypeName formatReadableSize
+formatReadableDecimalSize formatReadableQuantity formatReadableTimeDelta bar
+materialize identity CAST _CAST accurateCast accurateCastOrNull accurateCastOrDefault
+reinterpretAsString reinterpretAsUUID reinterpretAsUInt64 reinterpretAsInt64 toDecimalString
+greatCircleDistance geoDistance runningDifference"""
+#: `x IN <name>` names a table: the name is judged like any table reference.
+_IN = "in notIn nullIn notNullIn globalIn globalNotIn globalNullIn globalNotNullIn"
+IN_FUNCTIONS = frozenset(_IN.split())
+#: Pure functions, by ClickHouse name (ClickHouse also accepts some of them in other cases).
+_ALL = (_AGGREGATES, _DATES, _STRINGS, _MATH, _LOGIC, _ARRAYS, _JSON, _MISC, _IN)
+ALLOWED_FUNCTIONS = frozenset(" ".join(_ALL).split())
+_AGGREGATE_NAMES = frozenset(_AGGREGATES.lower().split())
+_LOWER = {name.lower(): name for name in ALLOWED_FUNCTIONS}
 _CONVERSION = re.compile(
     r"^to(u?int(8|16|32|64|128|256)|float(32|64)|bfloat16|decimal(32|64|128|256)?|date|date32"
     r"|datetime|datetime32|datetime64|string|fixedstring|bool|ipv4|ipv6|uuid|time|time64)"
     r"(ornull|orzero|ordefault)?$"
 )
-_COMBINATORS = ("if", "array", "map", "distinct", "ornull", "ordefault", "merge", "state",
-                "simplestate", "foreach", "resample", "argmin", "argmax")  # fmt: skip
-_DENIED_TYPED = frozenset(
-    {
-        "CurrentUser",
-        "CurrentSchema",
-        "CurrentCatalog",
-        "CurrentRole",
-        "CurrentDatabase",
-        "SessionUser",
-        "ReadCSV",
-        "ReadParquet",
-    }
-)
+_COMBINATORS = ("If", "Array", "Map", "Distinct", "OrNull", "OrDefault", "Merge", "State",
+                "SimpleState", "ForEach", "Resample", "ArgMin", "ArgMax")  # fmt: skip
+#: Functions ClickHouse also calls when a bare name, without parentheses, resolves to no column.
+_BARE = """currentDatabase currentHandler currentUser today now localtime currentRequestURL
+current_database session_user current_date DATABASE current_user user SCHEMA current_timestamp
+localtimestamp curdate"""
+BARE_FUNCTIONS = frozenset(_BARE.lower().split())
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def function_allowed(name: str) -> bool:
-    """True for allowlisted ClickHouse functions, also with aggregate combinators."""
-    lowered = name.lower()
-    if lowered in ALLOWED_FUNCTIONS or _CONVERSION.match(lowered):
+def function_allowed(name: str, extra: frozenset[str] = frozenset()) -> bool:
+    """True for allowlisted functions, also aggregates with -If/-State/-Merge... combinators."""
+    if name in extra:
         return True
-    for suffix in _COMBINATORS:
-        stem = lowered[: -len(suffix)]
-        if lowered.endswith(suffix) and stem and function_allowed(stem):
-            return True
-    return False
+    if not _IDENTIFIER.match(name):
+        return False
+    return name.lower() in _LOWER or bool(_CONVERSION.match(name.lower())) or _aggregate(name)
 
 
-def _function_name(node: exp.Func) -> str | None:
-    """The ClickHouse-level name of a function sqlglot did not recognise, else None."""
-    if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc)):
-        return str(node.name)
-    if isinstance(node, (exp.CombinedAggFunc, exp.ParameterizedAgg, exp.CombinedParameterizedAgg)):
-        return str(node.name)
-    return None
+def _aggregate(name: str) -> bool:
+    """An allowlisted aggregate, bare or with any chain of combinators."""
+    if name.lower() in _AGGREGATE_NAMES:
+        return True
+    return any(
+        name.endswith(suffix) and _aggregate(name[: -len(suffix)]) for suffix in _COMBINATORS
+    )
 
 
-def check(sql: str) -> None:
-    """Raise GuardError unless `sql` is one safe SELECT over the views."""
-    if not sql.strip():
-        raise GuardError("BAD_REQUEST", "the query is empty")
-    if len(sql) > MAX_QUERY_CHARS:
-        raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_CHARS} characters")
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="clickhouse") if s is not None]
-    except SqlglotError as exc:
-        raise GuardError("SYNTAX_ERROR", "syntax error", _clean(str(exc))) from None
-    except RecursionError:
-        raise GuardError("SYNTAX_ERROR", "the query is nested too deeply") from None
-    if len(statements) != 1:
-        if not statements:
-            raise GuardError("BAD_REQUEST", "the query is empty")
+# -- the judge -------------------------------------------------------------------------------
+
+_CTE = re.compile(r"^ *QUERY id: \d+, is_subquery: 1, is_cte: 1, cte_name: (\S+)$", re.M)
+_CLAUSES = {"Set": "SETTINGS", "Identifier": "FORMAT", "Literal": "INTO OUTFILE"}
+
+
+class _Judge:
+    """Judges one tree against a policy."""
+
+    def __init__(self, policy: Policy, canonical: str, run: Callable[[str], str]) -> None:
+        self.policy = policy
+        self.canonical = canonical
+        self.run = run
+        self._ctes: frozenset[str] | None = None
+        self.with_elements = 0
+
+    def statement(self, root: _Node) -> None:
+        """The root must be a SELECT, or a statement kind the policy allows."""
+        if root.kind == "SelectWithUnionQuery":
+            self.tree(root)
+            return
+        allowed = STATEMENT_KINDS.get(root.kind)
+        if allowed is None or allowed not in self.policy.statements:
+            kind = allowed or re.sub(r"Query$", "", root.kind)
+            raise GuardError(
+                "NOT_A_SELECT", "only SELECT queries are allowed: the service is read-only",
+                f"got {kind}",
+            )  # fmt: skip
+        kinds = [child.kind for child in root.children]
+        names = [_name(child) for child in root.children]
+        if root.kind == "DescribeQuery" and kinds == ["TableExpression"]:
+            self.tree(root.children[0])
+        elif (
+            root.kind == "ExistsTableQuery"
+            and kinds == ["Identifier"]
+            and root.text == (" " + names[0])
+        ):
+            self.table(names[0])
+        elif (
+            root.kind == "ExistsTableQuery"
+            and kinds == ["Identifier"] * 2
+            and root.text == (" ".join(names))
+        ):
+            self.table(".".join(names))
+        elif not (root.kind.startswith("Show") and kinds in ([], ["Identifier"])):
+            # Anything else below a statement is INTO OUTFILE, FORMAT or SETTINGS.
+            raise GuardError(
+                "FORBIDDEN_CLAUSE", "INTO OUTFILE, FORMAT and SETTINGS are not allowed",
+                "the service fixes the output format and settings",
+            )  # fmt: skip
+
+    def tree(self, root: _Node) -> None:
+        """Judge `root` and every node below it."""
+        nodes = list(root.walk())
+        self.with_elements += sum(
+            node.kind == "WithElement" and [c.kind for c in node.children] == ["Subquery"]
+            for node in nodes
+        )
+        for node in nodes:
+            self.node(node)
+
+    def node(self, node: _Node) -> None:
+        """Judge one node (with its children in view, where the rule needs them)."""
+        kind = node.kind
+        if kind == "Set":
+            raise _settings()
+        if kind == "ColumnsApplyTransformer":
+            raise GuardError("FORBIDDEN_FUNCTION", "APPLY is not allowed",
+                             "call the function on each column instead")  # fmt: skip
+        if kind not in NODE_KINDS:
+            raise GuardError("FORBIDDEN_CLAUSE", "this kind of query is not supported",
+                             f"found a {kind} node")  # fmt: skip
+        if kind == "SelectWithUnionQuery" and len(node.children) > 1:
+            clause = _CLAUSES.get(node.children[-1].kind, "FORMAT")
+            raise GuardError("FORBIDDEN_CLAUSE", f"{clause} clauses are not allowed",
+                             "the service fixes the output format and settings")  # fmt: skip
+        if kind == "TableExpression" and node.children and node.children[0].kind == "Function":
+            name = _name(node.children[0])
+            raise GuardError(
+                "FORBIDDEN_TABLE_FUNCTION", f"table function {name}() is not allowed",
+                "query the views by name",
+            )  # fmt: skip
+        if kind == "TableIdentifier":
+            self.table(_name(node))
+        if kind == "Function":
+            self.function(_name(node), node)
+        if kind == "Identifier" and _name(node).lower() in BARE_FUNCTIONS:
+            self.function(_name(node))
+
+    def function(self, name: str, node: _Node | None = None) -> None:
+        if not function_allowed(name, self.policy.functions):
+            raise GuardError(
+                "FORBIDDEN_FUNCTION", f"function {name[:64]}() is not allowed",
+                "only analytic functions over the views are available",
+            )  # fmt: skip
+        if name in IN_FUNCTIONS and node is not None and node.children:
+            arguments = node.children[0].children
+            if len(arguments) == 2 and arguments[1].kind == "Identifier":
+                self.table(_name(arguments[1]))
+
+    def table(self, name: str) -> None:
+        """A table reference: an allowed view, a CTE, or an allowed (database, table) pair."""
+        database, dot, table = name.rpartition(".")
+        if dot:
+            if (database, table) in self.policy.qualified:
+                return
+            raise GuardError(
+                "QUALIFIED_NAME", "tables must be referenced by their unqualified names",
+                f"write {table[:64]} instead of {name[:130]}",
+            )  # fmt: skip
+        if name in self.policy.tables or name in self.ctes():
+            return
         raise GuardError(
-            "MULTIPLE_STATEMENTS", "only one statement per request is allowed",
-            f"found {len(statements)} statements",
+            "UNKNOWN_TABLE", f"unknown table {name[:64]!r}",
+            "available views: " + ", ".join(sorted(self.policy.tables)),
         )  # fmt: skip
-    root = statements[0]
-    while isinstance(root, exp.Subquery):
-        root = root.this
-    if not isinstance(root, (exp.Select, exp.SetOperation)):
-        raise GuardError(
-            "NOT_A_SELECT", "only SELECT queries are allowed: the service is read-only",
-            f"got {root.key.upper()}",
-        )  # fmt: skip
-    _check_tree(root)
 
+    def ctes(self) -> frozenset[str]:
+        """CTE names, which `EXPLAIN AST` does not print: ClickHouse's query tree does.
 
-def _check_tree(root: exp.Expression) -> None:
-    ctes = {cte.alias_or_name.lower() for cte in root.find_all(exp.CTE)}
-    views = set(VIEWS)
-    for node in root.walk():
-        if isinstance(node, (exp.Select, exp.SetOperation)):
-            for clause in ("settings", "format"):
-                if node.args.get(clause):
-                    raise GuardError(
-                        "FORBIDDEN_CLAUSE", f"{clause.upper()} clauses are not allowed"
-                    )
-        if isinstance(node, (exp.Into, exp.Command, exp.DDL, exp.DML)):
-            raise GuardError("NOT_A_SELECT", "only SELECT queries are allowed")
-        if isinstance(node, exp.Table):
-            _check_table(node, views, ctes)
-        elif isinstance(node, exp.Values):
-            raise GuardError("FORBIDDEN_TABLE_FUNCTION", "VALUES is not allowed", "query the views")
-        elif isinstance(node, exp.Func):
-            name = _function_name(node)
-            if name is not None and not function_allowed(name):
-                raise GuardError(
-                    "FORBIDDEN_FUNCTION", f"function {name}() is not allowed",
-                    "only analytic functions over the views are available",
-                )  # fmt: skip
-            if type(node).__name__ in _DENIED_TYPED:
-                raise GuardError(
-                    "FORBIDDEN_FUNCTION", f"function {node.sql('clickhouse')} is not allowed"
-                )
-
-
-def _check_table(node: exp.Table, views: set[str], ctes: set[str]) -> None:
-    target = node.this
-    if isinstance(target, exp.Func) or not isinstance(target, exp.Identifier):
-        name = target.name if isinstance(target, exp.Expression) else str(target)
-        raise GuardError(
-            "FORBIDDEN_TABLE_FUNCTION", f"table function {name}() is not allowed",
-            "query the views by name",
-        )  # fmt: skip
-    if node.args.get("db") or node.args.get("catalog"):
-        raise GuardError(
-            "QUALIFIED_NAME", "tables must be referenced by their unqualified names",
-            f"write FROM {node.name}, not a database-qualified name",
-        )  # fmt: skip
-    name = node.name
-    if name in views or name.lower() in ctes:
-        return
-    raise GuardError(
-        "UNKNOWN_TABLE", f"unknown table {_printable(name)}",
-        "available views: " + ", ".join(sorted(views)),
-    )  # fmt: skip
-
-
-def _printable(name: str) -> str:
-    return repr(name[:64])
-
-
-def _clean(message: str) -> str:
-    """sqlglot messages carry terminal colour codes; drop them."""
-    return re.sub(r"\x1b\[[0-9;]*m", "", message)[:500]
-
-
-#: Function families that read files, URLs, dictionaries, other tables or server state; the
-#: second check refuses them wherever ClickHouse's own parse finds them.
-_DENIED_AST_PREFIXES = ("file", "url", "dictget", "dicthas", "dictisin", "joinget", "getsetting",
-                        "getmacro", "getserver", "hascolumnintable", "hostname", "fqdn",
-                        "currentdatabase", "currentuser", "filesystem", "s3", "remote")  # fmt: skip
-_AST_TABLE_CHILD = re.compile(r"^(Function|TableIdentifier) (\S+)")
-_AST_FUNCTION = re.compile(r"^Function (\S+)")
-
-
-def check_ast(ast: str) -> None:
-    """Second line of defence: vet ClickHouse's own parse (`EXPLAIN AST`) of the query.
-
-    sqlglot and ClickHouse could disagree on how some text parses; this check reads the tree
-    ClickHouse will execute: table expressions must be unqualified names or subqueries, and
-    no function may come from the file/URL/dictionary/server-state families.
-    """
-    lines = [line.strip() for line in ast.splitlines()]
-    for index, line in enumerate(lines):
-        if line.startswith("TableExpression") and index + 1 < len(lines):
-            child = _AST_TABLE_CHILD.match(lines[index + 1])
-            if child and child.group(1) == "Function":
-                raise GuardError(
-                    "FORBIDDEN_TABLE_FUNCTION", f"table function {child.group(2)}() is not allowed"
-                )
-            if child and "." in child.group(2):
-                raise GuardError(
-                    "QUALIFIED_NAME", "tables must be referenced by their unqualified names"
-                )
-        function = _AST_FUNCTION.match(line)
-        if function and function.group(1).lower().startswith(_DENIED_AST_PREFIXES):
-            raise GuardError("FORBIDDEN_FUNCTION", f"function {function.group(1)}() is not allowed")
+        That dump prints names unescaped too, so its CTE names count only when there are as
+        many as the WITH elements of the unforgeable graph. A name taken wrongly could only
+        reach a table of the session's current database.
+        """
+        if self._ctes is None:
+            self._ctes = frozenset()
+            if self.with_elements:
+                try:
+                    tree = self.run(f"EXPLAIN QUERY TREE run_passes = 0 {self.canonical}")
+                except Exception:  # then no CTE name is taken
+                    return self._ctes
+                names = _CTE.findall(tree)
+                if len(names) == self.with_elements:
+                    self._ctes = frozenset(names)
+        return self._ctes

@@ -1,8 +1,10 @@
-"""Hostile queries: each gets a clean 4xx with the right code and leaks nothing."""
+"""The guard: hostile queries get a clean 4xx with the right code and leak nothing; valid
+ClickHouse passes; ClickHouse's own parse is judged; messages point at the problem."""
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -10,7 +12,16 @@ import pytest
 from paid_dbapi.emulator import Emulator
 from paid_dbapi.emulator.cookbook import COOKBOOK
 from paid_dbapi.emulator.data import internal_names
-from paid_dbapi.emulator.guard import GuardError, check_ast
+from paid_dbapi.emulator.guard import (
+    ALLOWED_FUNCTIONS,
+    BARE_FUNCTIONS,
+    VIEWS_POLICY,
+    GuardError,
+    Policy,
+    _tree,
+    function_allowed,
+    vet,
+)
 from tests.emulator.conftest import query
 
 TABLE_FUNCTIONS = ["file('/etc/passwd', 'LineAsString')", "url('http://127.0.0.1:1/x', CSV)",
@@ -64,8 +75,8 @@ HOSTILE: list[tuple[str, str]] = (
         ("SELECT * FROM tables", "UNKNOWN_TABLE"),
         ("SELECT * FROM one", "UNKNOWN_TABLE"),
         ("SELECT * FROM fact_signaI", "UNKNOWN_TABLE"),
-        ("SELECT * FROM fact_s\u0456gnal", "UNKNOWN_TABLE"),  # Cyrillic i
-        ("SELECT * FROM \uff46act_signal", "UNKNOWN_TABLE"),  # full-width f
+        ("SELECT * FROM fact_s\u0456gnal", "SYNTAX_ERROR"),  # Cyrillic i
+        ("SELECT * FROM \uff46act_signal", "SYNTAX_ERROR"),  # full-width f
         ("SELECT * FROM FACT_SIGNAL", "UNKNOWN_TABLE"),
         ("SELECT * FROM `fact_signal `", "UNKNOWN_TABLE"),
         ("SELECT * FROM paid_org_x_acme", "UNKNOWN_TABLE"),
@@ -87,15 +98,15 @@ HOSTILE: list[tuple[str, str]] = (
         ("DESCRIBE TABLE fact_signal", "NOT_A_SELECT"),
         ("EXPLAIN SELECT 1", "NOT_A_SELECT"),
         ("SYSTEM SHUTDOWN", "NOT_A_SELECT"),
-        ("KILL QUERY WHERE 1", "SYNTAX_ERROR"),
-        ("SELECT * FROM dictionary('d')", "UNKNOWN_TABLE"),
+        ("KILL QUERY WHERE 1", "NOT_A_SELECT"),
+        ("SELECT * FROM dictionary('d')", "FORBIDDEN_TABLE_FUNCTION"),
         ("OPTIMIZE TABLE fact_signal", "NOT_A_SELECT"),
         ("GRANT ALL ON *.* TO default", "NOT_A_SELECT"),
         ("ATTACH TABLE x", "NOT_A_SELECT"),
         ("SELECT 1 SETTINGS readonly = 0", "FORBIDDEN_CLAUSE"),
         ("SELECT * FROM fact_signal SETTINGS max_result_rows = 0", "FORBIDDEN_CLAUSE"),
         ("SELECT 1 FORMAT TabSeparated", "FORBIDDEN_CLAUSE"),
-        ("SELECT * FROM fact_signal INTO OUTFILE '/tmp/x'", "SYNTAX_ERROR"),
+        ("SELECT * FROM fact_signal INTO OUTFILE '/tmp/x'", "FORBIDDEN_CLAUSE"),
         ("SELEC 1", "SYNTAX_ERROR"),
         ("SELECT (((1", "SYNTAX_ERROR"),
         ("SELECT 'unterminated", "SYNTAX_ERROR"),
@@ -173,13 +184,254 @@ def test_cte_shadowing_cannot_reach_other_orgs(emulator: Emulator, acme: httpx.C
         ("SELECT getSetting('readonly')", "FORBIDDEN_FUNCTION"),
     ],
 )
-def test_second_check_on_clickhouses_own_parse(emulator: Emulator, sql: str, code: str) -> None:
-    """The AST check stands on its own, without the sqlglot check in front of it."""
+def test_vet_refuses_on_its_own(emulator: Emulator, sql: str, code: str) -> None:
+    """vet() alone refuses, without the HTTP layer around it."""
     with pytest.raises(GuardError) as info:
-        check_ast(emulator.app.engine.explain_ast(sql))
+        vet(sql, VIEWS_POLICY, emulator.app.engine.text)
     assert info.value.code == code
 
 
-def test_second_check_passes_the_cookbook(emulator: Emulator) -> None:
+def test_vet_passes_the_cookbook(emulator: Emulator) -> None:
     for sql in COOKBOOK.values():
-        check_ast(emulator.app.engine.explain_ast(sql))
+        assert vet(sql, VIEWS_POLICY, emulator.app.engine.text).startswith(("SELECT", "WITH"))
+
+
+@pytest.fixture(scope="module")
+def run(emulator: Emulator) -> Callable[[str], str]:
+    """Trusted SQL in the emulator's own engine session, as the guard's callers pass it."""
+    return emulator.app.engine.text
+
+
+def refused(sql: str, run: Callable[[str], str], policy: Policy = VIEWS_POLICY) -> GuardError:
+    with pytest.raises(GuardError) as info:
+        vet(sql, policy, run)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("SELECT \u2018 -- \u2019 AS a; SELECT * FROM globex.fact_signal", "MULTIPLE_STATEMENTS"),
+        ("SELECT \u201c -- \u201d AS a; SET readonly = 0", "MULTIPLE_STATEMENTS"),
+        ("SELECT * APPLY(file) FROM (SELECT '/etc/passwd' AS p)", "FORBIDDEN_FUNCTION"),
+        ("SELECT * APPLY(x -> file(x)) FROM (SELECT '/etc/passwd' AS p)", "FORBIDDEN_FUNCTION"),
+        ("SELECT count() FROM fact_signal WHERE signal_id IN globex.fact_signal", "QUALIFIED_NAME"),
+        ("SELECT count() FROM fact_signal WHERE signal_id IN nosuch", "UNKNOWN_TABLE"),
+        ("(SELECT 1) SETTINGS max_execution_time = 45", "FORBIDDEN_CLAUSE"),
+        ("(SELECT 1) FORMAT JSON", "FORBIDDEN_CLAUSE"),
+        ("SELECT * FROM (SELECT 1 SETTINGS max_threads = 1)", "FORBIDDEN_CLAUSE"),
+        ("SELECT version()", "FORBIDDEN_FUNCTION"),
+        ("SELECT currentSchemas(true)", "FORBIDDEN_FUNCTION"),
+        ("SELECT current_database", "FORBIDDEN_FUNCTION"),
+        ("SELECT count() FROM fact_signal WHERE signal_name = currentUser", "FORBIDDEN_FUNCTION"),
+        ("SELECT arrayMap(x -> hostName(), [1])", "FORBIDDEN_FUNCTION"),
+        ("SELECT fileIf('/etc/passwd', 1)", "FORBIDDEN_FUNCTION"),
+        ("SELECT dictGetOrNull('d', 'a', 1)", "FORBIDDEN_FUNCTION"),
+        ("SELECT `sum(` (1)", "FORBIDDEN_FUNCTION"),
+        ("SELECT {p:String}", "BAD_REQUEST"),
+        ("WITH x AS (SELECT 1) SELECT * FROM y", "UNKNOWN_TABLE"),
+        ('SELECT 1 AS `x"];\n    n1[label="Literal 1"];`', "BAD_REQUEST"),
+    ],
+)
+def test_vet_refuses(run: Callable[[str], str], sql: str, code: str) -> None:
+    assert refused(sql, run).code == code
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT CAST(now() AS Time64(3)), CAST(NULL AS Nullable(BFloat16))",
+        "SELECT CAST('{\"a\": 1}' AS JSON(max_dynamic_paths = 8)) AS j",
+        "SELECT sumIf(1, signal_name = 'x'), uniqStateIf(signal_id, 1) FROM fact_signal",
+        "SELECT countMerge(c) FROM (SELECT countState() AS c FROM fact_signal)",
+        "SELECT arrayMap(x -> upper(x), ['a']), quantile(0.5)(1), now, today",
+        "SELECT signal_name, row_number() OVER (PARTITION BY signal_name ORDER BY created_at) "
+        "FROM fact_signal LIMIT 3",
+        "WITH c AS (SELECT id FROM dim_customer) SELECT count() FROM fact_signal "
+        "WHERE customer_id IN c",
+        "SELECT 'a\nb' AS `odd \"name\"`, '\\x80', splitByChar('\n', 'a\nb')",
+        "SELECT COLUMNS('^signal') EXCEPT (signal_id) FROM fact_signal LIMIT 1",
+    ],
+)
+def test_valid_clickhouse_runs(acme: httpx.Client, sql: str) -> None:
+    r = query(acme, sql)
+    assert r.status_code == 200, r.text
+
+
+def test_vet_returns_the_canonical_single_statement(run: Callable[[str], str]) -> None:
+    assert vet("select 1 -- comment\n", VIEWS_POLICY, run) == "SELECT 1"
+    assert vet("SELECT 'a\nb' /* x; y */", VIEWS_POLICY, run) == "SELECT 'a\\nb'"
+    assert vet("SELECT '\\x80'", VIEWS_POLICY, run) == "SELECT '\\x80'"
+
+
+def test_the_graph_dump_cannot_be_forged() -> None:
+    head, tail = 'digraph {\n    rankdir="UD";\n', "}\n"
+    good = '    n1[label="SelectWithUnionQuery (children 1)"];\n    n2[label="ExpressionList"];\n'
+    assert _tree(head + good + "    n1 -> n2;\n" + tail).children[0].kind == "ExpressionList"
+    for bad in [
+        good + '    n1 -> n2;\n    n3[label="Function file"];\n',  # a second root
+        good + "    n1 -> n2;\n    n1 -> n2;\n",  # a node with two parents
+        good + "    n1 -> n9;\n",  # an edge to an unknown node
+        good,  # a child count that disagrees
+        good + '    n1 -> n2;\nc)"];\n',  # a line that is neither a node nor an edge
+        good + '    n1 -> n2;\n    n2[label="Literal 1"];\n',  # a node declared twice
+    ]:
+        with pytest.raises(GuardError):
+            _tree(head + bad + tail)
+
+
+CATALOG = Policy(
+    frozenset({"fact_signal"}),
+    qualified=frozenset({("system", "one")}),
+    functions=frozenset({"version", "currentDatabase"}),
+    statements=frozenset({"SHOW", "DESCRIBE", "EXISTS"}),
+)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT version(), currentDatabase(), dummy FROM system.one",
+        "SELECT 1 WHERE 0 IN system.one",
+        "SHOW TABLES",
+        "SHOW DATABASES",
+        "DESCRIBE TABLE fact_signal",
+        "DESCRIBE (SELECT 1)",
+        "EXISTS TABLE system.one",
+        "EXISTS fact_signal",
+    ],
+)
+def test_policy_fields_allow_the_metadata_path(run: Callable[[str], str], sql: str) -> None:
+    assert vet(sql, CATALOG, run)
+    assert refused(sql, run).code in ("NOT_A_SELECT", "QUALIFIED_NAME", "FORBIDDEN_FUNCTION")
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("SHOW TABLES INTO OUTFILE 'x'", "FORBIDDEN_CLAUSE"),
+        ("SHOW TABLES SETTINGS readonly = 0", "FORBIDDEN_CLAUSE"),
+        ("DESCRIBE fact_signal INTO OUTFILE 'x'", "FORBIDDEN_CLAUSE"),
+        ("DESCRIBE file('/etc/passwd')", "FORBIDDEN_TABLE_FUNCTION"),
+        ("EXISTS fact_signal FORMAT JSON", "FORBIDDEN_CLAUSE"),
+        ("EXISTS TABLE system.tables", "QUALIFIED_NAME"),
+        ("SHOW CREATE TABLE fact_signal", "NOT_A_SELECT"),
+        ("SELECT * FROM system.tables", "QUALIFIED_NAME"),
+        ("SELECT hostName()", "FORBIDDEN_FUNCTION"),
+    ],
+)
+def test_policy_fields_allow_nothing_more(run: Callable[[str], str], sql: str, code: str) -> None:
+    assert refused(sql, run, CATALOG).code == code
+
+
+def test_allowlist_matches_clickhouses_functions(run: Callable[[str], str]) -> None:
+    """Every allowed name is a ClickHouse function, and a name that differs only in case is an
+    alias of the same function, so lower-casing never lets a different function through."""
+    rows = [line.split("\t") for line in run(
+        "SELECT name, alias_to FROM system.functions").splitlines()]  # fmt: skip
+    target = {name.lower(): (alias or name).lower() for name, alias in rows}
+    lowered = {name.lower() for name in ALLOWED_FUNCTIONS}
+    parsed_away = {"lambda", "exists", "grouping", "untuple", "dateadd", "datesub", "date_add",
+                   "date_sub", "timestampadd", "timestampsub", "timestamp_add", "timestamp_sub"}  # fmt: skip
+    assert lowered - set(target) == parsed_away
+    for name, alias in rows:
+        if function_allowed(name):
+            assert function_allowed(alias or name), f"{name} is an alias of {alias}"
+        elif name.lower() in lowered:
+            pytest.fail(f"{name} is refused but differs from an allowed name only in case")
+
+
+def test_bare_names_that_call_functions_are_known(run: Callable[[str], str]) -> None:
+    """ClickHouse calls some functions when a bare name resolves to no column; the guard must
+    know every one that is not allowed."""
+    names = run("SELECT name FROM system.functions WHERE name REGEXP '^[A-Za-z_][A-Za-z0-9_]*$'")
+    callable_bare = set()
+    for name in names.split():
+        if function_allowed(name):
+            continue
+        try:
+            run(f"SELECT `{name}` FROM (SELECT 1 AS one)")
+        except Exception:  # no column and not callable bare
+            continue
+        callable_bare.add(name.lower())
+    assert callable_bare
+    assert callable_bare <= BARE_FUNCTIONS
+
+
+@pytest.mark.parametrize(
+    ("sql", "message", "caret"),
+    [
+        ("SELEC * FORM fact_signal", "syntax error at line 1, column 1 near 'SELEC'", "^"),
+        ("SELECT signal_name\nFROM fact_signal\nWHER 1", "line 3, column 6", "     ^"),
+        ("SELECT 1 /* unterminated", "line 1, column 10: multiline comment is not closed", ""),
+    ],
+)
+def test_syntax_errors_point_at_the_word(
+    acme: httpx.Client, sql: str, message: str, caret: str
+) -> None:
+    body = query(acme, sql).json()
+    assert body["code"] == "SYNTAX_ERROR"
+    assert message in body["error"]
+    assert f"\n{caret}" in body["details"] if caret else True
+    for internal in ("Expected one of", "token", "In scope", "formatQuery", "sqlglot", "<class",
+                     "ParallelWithClause", "DB::"):  # fmt: skip
+        assert internal not in body["error"] + body["details"]
+
+
+def test_a_misspelt_first_keyword_suggests_the_right_one(acme: httpx.Client) -> None:
+    body = query(acme, "SELEC * FORM fact_signal").json()
+    assert body["details"] == "SELEC * FORM fact_signal\n^\ndid you mean SELECT?\n" + (
+        "a query starts with SELECT or WITH"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "message", "details"),
+    [
+        ("SELECT nosuch FROM fact_signal", "unknown column nosuch",
+         "in: SELECT nosuch FROM fact_signal"),
+        ("SELECT s.nosuch FROM fact_signal AS s",
+         "unknown column s.nosuch: fact_signal has no column nosuch", "FROM fact_signal AS s"),
+        ("SELECT signal_nam FROM fact_signal", "unknown column signal_nam",
+         "maybe you meant signal_name"),
+    ],
+)  # fmt: skip
+def test_unknown_columns_are_named(
+    acme: httpx.Client, sql: str, message: str, details: str
+) -> None:
+    body = query(acme, sql).json()
+    assert (body["code"], body["error"]) == ("UNKNOWN_COLUMN", message)
+    assert details in body["details"]
+
+
+def test_the_qualified_name_hint_names_the_view(acme: httpx.Client) -> None:
+    body = query(acme, "SELECT count() FROM globex.fact_signal").json()
+    assert body["code"] == "QUALIFIED_NAME"
+    assert body["details"] == "write fact_signal instead of globex.fact_signal"
+
+
+def test_the_session_must_not_guess_select(run: Callable[[str], str]) -> None:
+    """With implicit_select, `SELEC * FORM t` would read as an expression, not a typo."""
+
+    def implicit(sql: str) -> str:
+        return run(sql).replace("false\t", "true\t", 1)
+
+    with pytest.raises(RuntimeError, match="implicit_select"):
+        vet("SELECT 'never vetted before'", VIEWS_POLICY, implicit)
+
+
+def test_an_accepted_query_is_judged_once(run: Callable[[str], str]) -> None:
+    calls: list[str] = []
+
+    def counting(sql: str) -> str:
+        calls.append(sql)
+        return run(sql)
+
+    sql = "SELECT count() FROM fact_signal WHERE signal_name = 'judged once'"
+    first = vet(sql, VIEWS_POLICY, counting)
+    assert len(calls) == 2  # formatQuerySingleLine, then EXPLAIN AST
+    assert vet(sql, VIEWS_POLICY, counting) == first
+    assert len(calls) == 2
+    refused("SELECT version()", counting)
+    refused("SELECT version()", counting)
+    assert len(calls) == 6  # refusals are judged every time

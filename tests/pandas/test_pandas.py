@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from paid_dbapi import TruncatedResultWarning
 from paid_dbapi.emulator import DEMO_BASE_URL, Emulator
 
+# pandas 3 reads datetimes at microseconds, pandas 2 at nanoseconds
+UNIT = "us" if int(pd.__version__.split(".")[0]) >= 3 else "ns"
+
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[sa.engine.Engine]:
@@ -44,7 +47,7 @@ def test_read_sql_dtypes(engine: sa.engine.Engine) -> None:
     assert df["small"].dtype == "int64"
     assert df["money"].dtype == object
     assert row["money"] == Decimal("1234567890123456789012345678.9012345678")
-    assert str(df["ts"].dtype) == "datetime64[ns, UTC]"
+    assert str(df["ts"].dtype) == f"datetime64[{UNIT}, UTC]"
     assert row["ts"] == pd.Timestamp("2026-11-01 08:15:00.123", tz="UTC")
     assert row["missing"] is None
     assert row["empty"] == ""
@@ -81,7 +84,7 @@ def test_read_sql_table(emulator: Emulator, org_keys: dict[str, str]) -> None:
     with engine.connect() as conn:
         assert len(df) == conn.execute(sa.text("SELECT count() FROM fact_cost")).scalar()
     engine.dispose()
-    assert str(df["created_at"].dtype) == "datetime64[ns, UTC]"
+    assert str(df["created_at"].dtype) == f"datetime64[{UNIT}, UTC]"
     assert df["cost_amount"].dtype == "float64"  # pandas maps Numeric columns to float here
     assert df["input_tokens"].dtype == "int64"
     assert list(df.columns)[:3] == ["id", "trace_id", "vendor"]

@@ -1,0 +1,245 @@
+"""Arrow tables built straight from decoded result columns, typed exactly after ClickHouse.
+
+`arrow_type` maps a parsed ClickHouse type to an Arrow type (Decimals stay decimals, 64-bit
+integers stay 64-bit, time stamps keep the column's unit and zone); `to_table` turns the
+cursor's decoded columns into one `pyarrow.Table` without building Python row tuples.
+pyarrow is optional (extra `arrow`): importing this module without it raises ImportError.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .types import (
+    CALENDAR_INTERVALS,
+    DATES,
+    DATETIMES,
+    DECIMALS,
+    FLOATS,
+    INT_SIZES,
+    INTERVAL_UNITS,
+    STRINGS,
+    TIMES,
+    ClickHouseType,
+    parse_type,
+)
+
+logger = logging.getLogger(__name__)
+
+Prepare = Callable[[Any], Any]
+
+#: Arrow's integer types by ClickHouse name (128 and 256 bits have no Arrow integer type).
+ARROW_INTS = {
+    "Int8": pa.int8(), "Int16": pa.int16(), "Int32": pa.int32(), "Int64": pa.int64(),
+    "UInt8": pa.uint8(), "UInt16": pa.uint16(), "UInt32": pa.uint32(), "UInt64": pa.uint64(),
+}  # fmt: skip
+#: The Arrow duration unit of each fixed-length interval (longer units count seconds).
+INTERVAL_ARROW_UNITS = {
+    "IntervalNanosecond": "ns", "IntervalMicrosecond": "us", "IntervalMillisecond": "ms",
+}  # fmt: skip
+#: Seconds in the fixed-length intervals longer than a second.
+INTERVAL_SECONDS = {
+    "IntervalMinute": 60, "IntervalHour": 3600, "IntervalDay": 86400, "IntervalWeek": 604800,
+}  # fmt: skip
+#: Text of a JSON value, for semi-structured columns and anything without an Arrow type.
+JSON_TEXT = pa.large_string()
+
+
+def _time_unit(digits: int) -> str:
+    """The coarsest Arrow unit that holds `digits` fractional digits of a second."""
+    return "s" if digits == 0 else "ms" if digits <= 3 else "us" if digits <= 6 else "ns"
+
+
+def arrow_type(t: ClickHouseType, naive_timezone: str | None = None) -> pa.DataType:
+    """The Arrow type for ClickHouse type `t` (nullability lives in the field, not the type)."""
+    b = t.base
+    name = b.name
+    if name in ARROW_INTS:
+        return ARROW_INTS[name]
+    if name in INT_SIZES:  # 128 and 256 bits: exact decimal text (no Arrow type holds them)
+        return pa.large_string()
+    if name in FLOATS:
+        return pa.float64() if name == "Float64" else pa.float32()
+    if name in DECIMALS:
+        precision, scale = b.precision or 10, b.scale or 0
+        return (pa.decimal128 if precision <= 38 else pa.decimal256)(precision, scale)
+    if name == "Bool":
+        return pa.bool_()
+    if name in STRINGS or name in ("IPv4", "IPv6"):
+        return pa.large_string()
+    if name == "UUID":
+        return pa.uuid()
+    if name in DATES:
+        return pa.date32()
+    if name in DATETIMES:
+        digits = (b.precision or 0) if name == "DateTime64" else 0
+        return pa.timestamp(_time_unit(digits), b.timezone or naive_timezone)
+    if name in TIMES:
+        return pa.duration(_time_unit(b.precision or 0) if name == "Time64" else "s")
+    if name in INTERVAL_UNITS:
+        return pa.duration(INTERVAL_ARROW_UNITS.get(name, "s"))
+    if name in CALENDAR_INTERVALS:
+        return pa.int64()
+    if name == "Nothing":
+        return pa.null()
+    if name == "Array" and b.args:
+        return pa.list_(_field("item", b.args[0], naive_timezone))
+    if name == "Map" and len(b.args) == 2:
+        return pa.map_(
+            arrow_type(b.args[0], naive_timezone), _field("value", b.args[1], naive_timezone)
+        )
+    if name == "Tuple" and b.args:
+        return pa.struct(_tuple_fields(b, naive_timezone))
+    if name == "Nested" and b.args:
+        return pa.list_(pa.struct(_tuple_fields(b, naive_timezone)))
+    return JSON_TEXT
+
+
+def _field(name: str, t: ClickHouseType, naive_timezone: str | None) -> pa.Field:
+    nullable = t.nullable or t.base.name == "Nothing"
+    return pa.field(name, arrow_type(t, naive_timezone), nullable=nullable)
+
+
+def _tuple_fields(t: ClickHouseType, naive_timezone: str | None) -> list[pa.Field]:
+    """Struct fields: the tuple's element names, else "1", "2", ... as ClickHouse numbers them."""
+    names = t.field_names or tuple(str(i) for i in range(1, len(t.args) + 1))
+    return [_field(n, a, naive_timezone) for n, a in zip(names, t.args, strict=True)]
+
+
+def _optional(prepare: Prepare) -> Prepare:
+    return lambda value: None if value is None else prepare(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _preparer(t: ClickHouseType) -> Prepare | None:
+    """How a decoded Python value becomes one pyarrow accepts for `arrow_type(t)`, or None
+    when pyarrow takes the value as it is (most types: ints, Decimals, datetimes, lists...)."""
+    b = t.base
+    name = b.name
+    if name in INT_SIZES:
+        return None if name in ARROW_INTS else _optional(str)
+    if name in ("IPv4", "IPv6"):
+        return _optional(str)
+    if name == "UUID":
+        return _optional(lambda u: u.bytes)
+    if name == "Array" and b.args:
+        item = _preparer(b.args[0])
+        return None if item is None else _optional(lambda v: [item(x) for x in v])
+    if name == "Map" and len(b.args) == 2:
+        key, val = _preparer(b.args[0]), _preparer(b.args[1])
+        if key is None and val is None:
+            return None
+        k, v = key or _same, val or _same
+        return _optional(lambda m: [(k(a), v(c)) for a, c in m.items()])
+    if name in ("Tuple", "Nested") and b.args:
+        preparers = [_preparer(a) for a in b.args]
+        if all(p is None for p in preparers):
+            return None
+        items = [p or _same for p in preparers]
+        names = b.field_names
+
+        def row(value: Any) -> Any:
+            values = value.values() if isinstance(value, dict) else value
+            converted = [p(x) for p, x in zip(items, values, strict=True)]
+            return dict(zip(names, converted, strict=True)) if names else tuple(converted)
+
+        if name == "Nested":
+            return _optional(lambda v: [row(x) for x in v])
+        return _optional(row)
+    if arrow_type(b) == JSON_TEXT and name not in STRINGS:
+        return _optional(_json_text)
+    return None
+
+
+def _json_text(value: Any) -> str:
+    """Compact JSON text of a decoded semi-structured value."""
+    return _ENCODE(value).decode()
+
+
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def column_array(
+    t: ClickHouseType,
+    values: Sequence[Any],
+    raw: Sequence[Any],
+    naive_timezone: str | None = None,
+) -> pa.Array:
+    """One result column as an Arrow array; `raw` holds the values as the server sent them."""
+    type_ = arrow_type(t, naive_timezone)
+    b = t.base
+    if b.name == "DateTime64" and (b.precision or 0) > 6:
+        # Python keeps microseconds; ClickHouse's own text carries every digit.
+        text = pa.array(raw, pa.large_string())
+        return _zoned(text.cast(pa.timestamp(type_.unit)), type_.tz)
+    if b.name in INTERVAL_UNITS:  # counts from the server: Python's timedelta stops at 1 us
+        counts = pa.array(raw).cast(pa.int64())
+        per_second = INTERVAL_SECONDS.get(b.name, 1)
+        return (counts if per_second == 1 else pc.multiply_checked(counts, per_second)).cast(type_)
+    prepare = _preparer(t)
+    if prepare is not None:
+        values = list(map(prepare, values))
+    storage = _storage_type(type_)
+    array = pa.array(values, storage)
+    return array if storage == type_ else array.cast(type_)
+
+
+def _storage_type(t: pa.DataType) -> pa.DataType:
+    """`t` with extension types (UUID) replaced by their storage, which pyarrow can build."""
+    if isinstance(t, pa.BaseExtensionType):
+        return t.storage_type
+    if pa.types.is_map(t):
+        return pa.map_(
+            _storage_type(t.key_type), t.item_field.with_type(_storage_type(t.item_type))
+        )
+    if pa.types.is_list(t):
+        return pa.list_(t.value_field.with_type(_storage_type(t.value_type)))
+    if pa.types.is_struct(t):
+        return pa.struct([f.with_type(_storage_type(f.type)) for f in t])
+    return t
+
+
+def _zoned(naive: pa.Array, zone: str | None) -> pa.Array:
+    """Wall-clock times in `zone` as zone-aware Arrow time stamps (earliest of ambiguous)."""
+    if zone is None:
+        return naive
+    return pc.assume_timezone(naive, zone, ambiguous="earliest", nonexistent="earliest")
+
+
+def schema(columns: Sequence[tuple[str, str]], naive_timezone: str | None = None) -> pa.Schema:
+    """The Arrow schema of a result with these (name, ClickHouse type) columns."""
+    return pa.schema(_field(name, _parse(text), naive_timezone) for name, text in columns)
+
+
+def to_table(
+    columns: Sequence[tuple[str, str]],
+    values: Sequence[Sequence[Any]],
+    raw: Sequence[Sequence[Any]],
+    naive_timezone: str | None = None,
+) -> pa.Table:
+    """A table from decoded `values` (one sequence per column) and the server's `raw` ones."""
+    arrays = [
+        column_array(_parse(text), decoded, sent, naive_timezone)
+        for (_, text), decoded, sent in zip(columns, values, raw, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema(columns, naive_timezone))
+
+
+def _parse(text: str) -> ClickHouseType:
+    """Parse a column type; an unparseable one is carried as JSON text."""
+    try:
+        return parse_type(text)
+    except ValueError:
+        logger.debug("unparseable ClickHouse type %r; carried as JSON text in Arrow", text)
+        return parse_type("JSON")
