@@ -265,6 +265,8 @@ def test_the_graph_dump_cannot_be_forged() -> None:
         good,  # a child count that disagrees
         good + '    n1 -> n2;\nc)"];\n',  # a line that is neither a node nor an edge
         good + '    n1 -> n2;\n    n2[label="Literal 1"];\n',  # a node declared twice
+        good + '    n1 -> n2;\n    n3[label="A"];\n    n4[label="B"];\n    n3 -> n4;\n'
+        "    n4 -> n3;\n",  # a cycle out of the root's reach
     ]:
         with pytest.raises(GuardError):
             _tree(head + bad + tail)
