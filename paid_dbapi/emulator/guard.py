@@ -1,14 +1,16 @@
 """The query guard: ClickHouse's own parser decides what a query is; an allowlist judges it.
 
-`vet` runs two statements it builds itself, in the caller's locked-down session:
+`vet` runs statements it builds itself, in the caller's locked-down session:
 
-1. `SELECT formatQuery('<query>')`: ClickHouse parses exactly one statement (it refuses a
-   second one, however it is hidden) and returns its canonical text. That text, and nothing
-   else, is what the caller executes.
-2. `EXPLAIN AST <canonical text>`: ClickHouse's syntax tree of that very text, judged node by
-   node: listed node kinds, listed functions wherever they appear, and table references that
-   are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS, FORMAT, INTO
-   OUTFILE, table functions, APPLY and query parameters appear nowhere.
+1. `SELECT formatQuerySingleLine('<query>')`: ClickHouse parses exactly one statement (it
+   refuses a second one, however it is hidden) and returns its canonical text. That text, and
+   nothing else, is what the caller executes.
+2. `EXPLAIN AST graph = 1 <canonical text>`: ClickHouse's syntax tree of that very text,
+   judged node by node: listed node kinds, listed functions wherever they appear, and table
+   references that are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS,
+   FORMAT, INTO OUTFILE, table functions, APPLY and query parameters appear nowhere.
+3. Only for a table name that is not a listed view, in a query with CTEs: `EXPLAIN QUERY TREE`,
+   the one dump that prints CTE names.
 
 No other parser takes part, so nothing can read one way to the guard and another to the engine.
 """
@@ -55,9 +57,11 @@ class Policy:
     - `functions`: functions allowed on top of the analytic allowlist (exact names), e.g.
       "version", "currentDatabase" for clients' metadata queries. Empty by default.
     - `statements`: statement kinds allowed besides SELECT: any of "SHOW" (SHOW TABLES,
-      SHOW DATABASES, SHOW COLUMNS), "DESCRIBE" and "EXISTS". Empty by default. ClickHouse's
-      tree of a SHOW statement does not name the database it lists: allow SHOW only in a
-      session whose catalog holds nothing secret.
+      SHOW DATABASES, SHOW COLUMNS, SHOW CREATE TABLE/VIEW/DATABASE), "DESCRIBE" and "EXISTS"
+      (EXISTS TABLE/VIEW/DATABASE). Empty by default. Tables they name are judged like any
+      table reference, databases must appear in `qualified`; but ClickHouse's tree of SHOW
+      TABLES and SHOW COLUMNS does not say what they list: allow SHOW only in a session whose
+      catalog holds nothing secret.
     """
 
     tables: frozenset[str]
@@ -151,7 +155,7 @@ def _format(sql: str, run: Callable[[str], str]) -> bytes:
 
 @dataclass
 class _Node:
-    """One line of `EXPLAIN AST`: its node kind, the rest of the line, and its children."""
+    """One node of `EXPLAIN AST`: its kind, the rest of its label, and its children."""
 
     kind: str
     text: str
@@ -177,8 +181,9 @@ def _tree(dump: str) -> _Node:
 
     Structure comes from edges between node addresses, which no query text can know; names
     are printed unescaped, so a name holding a newline could add lines, but never a node
-    joined to the real tree: any line that is not a node or an edge, a second root, an edge
-    to an unknown node, or a child count that disagrees makes the query unreadable.
+    joined to the real tree: any line that is not a node or an edge, a second root, a node
+    out of the root's reach, an edge to an unknown node, or a child count that disagrees
+    makes the query unreadable.
     """
     lines = dump.strip("\n").split("\n")
     if lines[:2] != ["digraph {", '    rankdir="UD";'] or lines[-1] != "}":
@@ -199,7 +204,7 @@ def _tree(dump: str) -> _Node:
         else:
             raise _unreadable()
     roots = [node for key, node in nodes.items() if key not in children]
-    if len(roots) != 1:
+    if len(roots) != 1 or sum(1 for _ in roots[0].walk()) != len(nodes):
         raise _unreadable()
     for node in roots[0].walk():
         count = _CHILDREN.search(node.text)
@@ -239,9 +244,17 @@ NODE_KINDS = frozenset(_NODE_KINDS.split())
 STATEMENT_KINDS = {
     "ShowTables": "SHOW",
     "ShowColumns": "SHOW",
+    "ShowCreateTableQuery": "SHOW",
+    "ShowCreateViewQuery": "SHOW",
+    "ShowCreateDatabaseQuery": "SHOW",
     "DescribeQuery": "DESCRIBE",
     "ExistsTableQuery": "EXISTS",
+    "ExistsViewQuery": "EXISTS",
+    "ExistsDatabaseQuery": "EXISTS",
 }
+#: Statements naming one table ("database table" or " table" after the kind) or one database.
+_ON_TABLE = {"ShowCreateTableQuery", "ShowCreateViewQuery", "ExistsTableQuery", "ExistsViewQuery"}
+_ON_DATABASE = {"ShowCreateDatabaseQuery", "ExistsDatabaseQuery"}
 
 _AGGREGATES = """count sum avg min max any anyLast anyHeavy argMin argMax uniq uniqExact
 uniqCombined uniqCombined64 uniqHLL12 groupArray groupUniqArray groupArraySorted
@@ -400,19 +413,16 @@ class _Judge:
         names = [_name(child) for child in root.children]
         if root.kind == "DescribeQuery" and kinds == ["TableExpression"]:
             self.tree(root.children[0])
-        elif (
-            root.kind == "ExistsTableQuery"
-            and kinds == ["Identifier"]
-            and root.text == (" " + names[0])
-        ):
+        elif root.kind in _ON_TABLE and kinds == ["Identifier"] and root.text == f" {names[0]}":
             self.table(names[0])
         elif (
-            root.kind == "ExistsTableQuery"
-            and kinds == ["Identifier"] * 2
-            and root.text == (" ".join(names))
+            root.kind in _ON_TABLE and kinds == ["Identifier"] * 2 and root.text == " ".join(names)
         ):
             self.table(".".join(names))
-        elif not (root.kind.startswith("Show") and kinds in ([], ["Identifier"])):
+        elif root.kind in _ON_DATABASE and kinds == ["Identifier"] and root.text == f"{names[0]} ":
+            if names[0] not in {database for database, _ in self.policy.qualified}:
+                raise GuardError("UNKNOWN_DATABASE", f"unknown database {names[0][:64]!r}")
+        elif not (root.kind in ("ShowTables", "ShowColumns") and kinds in ([], ["Identifier"])):
             # Anything else below a statement is INTO OUTFILE, FORMAT or SETTINGS.
             raise GuardError(
                 "FORBIDDEN_CLAUSE", "INTO OUTFILE, FORMAT and SETTINGS are not allowed",
