@@ -179,10 +179,13 @@ def column_array(
     """One result column as an Arrow array; `raw` holds the values as the server sent them."""
     type_ = arrow_type(t, naive_timezone)
     b = t.base
-    if b.name == "DateTime64" and (b.precision or 0) > 6:
-        # Python keeps microseconds; ClickHouse's own text carries every digit.
-        text = pa.array(raw, pa.large_string())
-        return _zoned(text.cast(pa.timestamp(type_.unit)), type_.tz)
+    if b.name in DATETIMES:
+        # ClickHouse's own text carries every digit (Python keeps microseconds) and casts in C.
+        try:
+            naive = pa.array(raw, pa.large_string()).cast(pa.timestamp(type_.unit))
+            return _zoned(naive, type_.tz)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. text with an offset: as decoded
+            pass
     if b.name in INTERVAL_UNITS:  # counts from the server: Python's timedelta stops at 1 us
         counts = pa.array(raw).cast(pa.int64())
         per_second = INTERVAL_SECONDS.get(b.name, 1)
