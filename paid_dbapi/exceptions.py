@@ -20,11 +20,11 @@ class TruncatedResultWarning(Warning):
 
 
 #: Top-level packages between a user's line and the driver; a warning skips their frames.
-CALLING_LIBRARIES = frozenset({"paid_dbapi", "paid_sqlalchemy", "sqlalchemy", "pandas"})
+CALLING_LIBRARIES = frozenset({"paid_dbapi", "paid_sqlalchemy", "sqlalchemy", "pandas", "polars"})
 
 
 def warn_at_caller(message: str, category: type[builtins.Warning]) -> None:
-    """Warn at the caller's own line, past the driver, SQLAlchemy and pandas frames.
+    """Warn at the caller's own line, past the driver's, SQLAlchemy's, pandas' and polars' frames.
 
     A fixed `stacklevel` cannot do this: the number of frames depends on the path taken.
     """

@@ -131,6 +131,8 @@ def _wire(t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
     if name == "Array" and t.args:
         inner, final = _wire(t.args[0], exact)
         return (Any if inner is Any else list[inner]), final  # type: ignore[valid-type]
+    if name == "Variant":
+        return Any, False  # decoded by its members' converters
     if name in SEMI_STRUCTURED:
         return Any, not exact  # plain floats straight from msgspec unless kept as text
     return Any, False
@@ -141,7 +143,7 @@ def _needs_exact_text(t: ClickHouseType) -> bool:
     name = t.base.name
     if name == "Array" and t.base.args:
         return _needs_exact_text(t.base.args[0])
-    if name in ("Map", "Tuple", "Nested"):
+    if name in ("Map", "Tuple", "Nested", "Variant"):
         return any(_contains_decimal(a) for a in t.base.args)
     return False
 

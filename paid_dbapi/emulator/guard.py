@@ -1,14 +1,16 @@
 """The query guard: ClickHouse's own parser decides what a query is; an allowlist judges it.
 
-`vet` runs two statements it builds itself, in the caller's locked-down session:
+`vet` runs statements it builds itself, in the caller's locked-down session:
 
-1. `SELECT formatQuery('<query>')`: ClickHouse parses exactly one statement (it refuses a
-   second one, however it is hidden) and returns its canonical text. That text, and nothing
-   else, is what the caller executes.
-2. `EXPLAIN AST <canonical text>`: ClickHouse's syntax tree of that very text, judged node by
-   node: listed node kinds, listed functions wherever they appear, and table references that
-   are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS, FORMAT, INTO
-   OUTFILE, table functions, APPLY and query parameters appear nowhere.
+1. `SELECT formatQuerySingleLine('<query>')`: ClickHouse parses exactly one statement (it
+   refuses a second one, however it is hidden) and returns its canonical text. That text, and
+   nothing else, is what the caller executes.
+2. `EXPLAIN AST graph = 1 <canonical text>`: ClickHouse's syntax tree of that very text,
+   judged node by node: listed node kinds, listed functions wherever they appear, and table
+   references that are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS,
+   FORMAT, INTO OUTFILE, table functions, APPLY and query parameters appear nowhere.
+3. Only for a table name that is not a listed view, in a query with CTEs: `EXPLAIN QUERY TREE`,
+   the one dump that prints CTE names.
 
 No other parser takes part, so nothing can read one way to the guard and another to the engine.
 """
@@ -16,6 +18,8 @@ No other parser takes part, so nothing can read one way to the guard and another
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -26,6 +30,12 @@ from .schema import VIEWS
 #: Longest accepted query, in UTF-8 bytes (ClickHouse parses at most 256 KiB per statement,
 #: and the query travels inside a string literal that may double its size).
 MAX_QUERY_BYTES = 100_000
+#: Accepted queries are remembered (ClickHouse's parse of a text never changes), so a query
+#: asked again, as dashboards do, costs no round trip to the engine.
+CACHED_QUERIES = 512
+CACHED_QUERY_BYTES = 8_192
+_vetted: OrderedDict[tuple[str, Policy], str] = OrderedDict()
+_vetted_lock = threading.Lock()
 
 
 class GuardError(Exception):
@@ -47,9 +57,11 @@ class Policy:
     - `functions`: functions allowed on top of the analytic allowlist (exact names), e.g.
       "version", "currentDatabase" for clients' metadata queries. Empty by default.
     - `statements`: statement kinds allowed besides SELECT: any of "SHOW" (SHOW TABLES,
-      SHOW DATABASES, SHOW COLUMNS), "DESCRIBE" and "EXISTS". Empty by default. ClickHouse's
-      tree of a SHOW statement does not name the database it lists: allow SHOW only in a
-      session whose catalog holds nothing secret.
+      SHOW DATABASES, SHOW COLUMNS, SHOW CREATE TABLE/VIEW/DATABASE), "DESCRIBE" and "EXISTS"
+      (EXISTS TABLE/VIEW/DATABASE). Empty by default. Tables they name are judged like any
+      table reference, databases must appear in `qualified`; but ClickHouse's tree of SHOW
+      TABLES and SHOW COLUMNS does not say what they list: allow SHOW only in a session whose
+      catalog holds nothing secret.
     """
 
     tables: frozenset[str]
@@ -78,6 +90,21 @@ def vet(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
         raise GuardError("BAD_REQUEST", "the query is not valid Unicode text") from None
     if size > MAX_QUERY_BYTES:
         raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    with _vetted_lock:
+        canonical = _vetted.get((sql, policy))
+        if canonical is not None:
+            _vetted.move_to_end((sql, policy))
+            return canonical
+    canonical = _judge(sql, policy, run)
+    if size <= CACHED_QUERY_BYTES:
+        with _vetted_lock:
+            _vetted[(sql, policy)] = canonical
+            if len(_vetted) > CACHED_QUERIES:
+                _vetted.popitem(last=False)
+    return canonical
+
+
+def _judge(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
     canonical = _canonical(sql, run)
     try:
         dump = run(f"EXPLAIN AST graph = 1 {canonical}")
@@ -128,16 +155,19 @@ def _format(sql: str, run: Callable[[str], str]) -> bytes:
 
 @dataclass
 class _Node:
-    """One line of `EXPLAIN AST`: its node kind, the rest of the line, and its children."""
+    """One node of `EXPLAIN AST`: its kind, the rest of its label, and its children."""
 
     kind: str
     text: str
     children: list[_Node] = field(default_factory=list)
 
     def walk(self) -> Iterator[_Node]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This node and every node below it, depth first (without recursion: trees are deep)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
 
 _CHILDREN = re.compile(r" ?\(children (\d+)\)$")
@@ -151,8 +181,9 @@ def _tree(dump: str) -> _Node:
 
     Structure comes from edges between node addresses, which no query text can know; names
     are printed unescaped, so a name holding a newline could add lines, but never a node
-    joined to the real tree: any line that is not a node or an edge, a second root, an edge
-    to an unknown node, or a child count that disagrees makes the query unreadable.
+    joined to the real tree: any line that is not a node or an edge, a second root, a node
+    out of the root's reach, an edge to an unknown node, or a child count that disagrees
+    makes the query unreadable.
     """
     lines = dump.strip("\n").split("\n")
     if lines[:2] != ["digraph {", '    rankdir="UD";'] or lines[-1] != "}":
@@ -173,7 +204,7 @@ def _tree(dump: str) -> _Node:
         else:
             raise _unreadable()
     roots = [node for key, node in nodes.items() if key not in children]
-    if len(roots) != 1:
+    if len(roots) != 1 or sum(1 for _ in roots[0].walk()) != len(nodes):
         raise _unreadable()
     for node in roots[0].walk():
         count = _CHILDREN.search(node.text)
@@ -213,9 +244,17 @@ NODE_KINDS = frozenset(_NODE_KINDS.split())
 STATEMENT_KINDS = {
     "ShowTables": "SHOW",
     "ShowColumns": "SHOW",
+    "ShowCreateTableQuery": "SHOW",
+    "ShowCreateViewQuery": "SHOW",
+    "ShowCreateDatabaseQuery": "SHOW",
     "DescribeQuery": "DESCRIBE",
     "ExistsTableQuery": "EXISTS",
+    "ExistsViewQuery": "EXISTS",
+    "ExistsDatabaseQuery": "EXISTS",
 }
+#: Statements naming one table ("database table" or " table" after the kind) or one database.
+_ON_TABLE = {"ShowCreateTableQuery", "ShowCreateViewQuery", "ExistsTableQuery", "ExistsViewQuery"}
+_ON_DATABASE = {"ShowCreateDatabaseQuery", "ExistsDatabaseQuery"}
 
 _AGGREGATES = """count sum avg min max any anyLast anyHeavy argMin argMax uniq uniqExact
 uniqCombined uniqCombined64 uniqHLL12 groupArray groupUniqArray groupArraySorted
@@ -356,11 +395,12 @@ class _Judge:
         self.canonical = canonical
         self.run = run
         self._ctes: frozenset[str] | None = None
+        self.with_elements = 0
 
     def statement(self, root: _Node) -> None:
         """The root must be a SELECT, or a statement kind the policy allows."""
         if root.kind == "SelectWithUnionQuery":
-            self.node(root)
+            self.tree(root)
             return
         allowed = STATEMENT_KINDS.get(root.kind)
         if allowed is None or allowed not in self.policy.statements:
@@ -372,28 +412,35 @@ class _Judge:
         kinds = [child.kind for child in root.children]
         names = [_name(child) for child in root.children]
         if root.kind == "DescribeQuery" and kinds == ["TableExpression"]:
-            self.node(root.children[0])
-        elif (
-            root.kind == "ExistsTableQuery"
-            and kinds == ["Identifier"]
-            and root.text == (" " + names[0])
-        ):
+            self.tree(root.children[0])
+        elif root.kind in _ON_TABLE and kinds == ["Identifier"] and root.text == f" {names[0]}":
             self.table(names[0])
         elif (
-            root.kind == "ExistsTableQuery"
-            and kinds == ["Identifier"] * 2
-            and root.text == (" ".join(names))
+            root.kind in _ON_TABLE and kinds == ["Identifier"] * 2 and root.text == " ".join(names)
         ):
             self.table(".".join(names))
-        elif not (root.kind.startswith("Show") and kinds in ([], ["Identifier"])):
+        elif root.kind in _ON_DATABASE and kinds == ["Identifier"] and root.text == f"{names[0]} ":
+            if names[0] not in {database for database, _ in self.policy.qualified}:
+                raise GuardError("UNKNOWN_DATABASE", f"unknown database {names[0][:64]!r}")
+        elif not (root.kind in ("ShowTables", "ShowColumns") and kinds in ([], ["Identifier"])):
             # Anything else below a statement is INTO OUTFILE, FORMAT or SETTINGS.
             raise GuardError(
                 "FORBIDDEN_CLAUSE", "INTO OUTFILE, FORMAT and SETTINGS are not allowed",
                 "the service fixes the output format and settings",
             )  # fmt: skip
 
+    def tree(self, root: _Node) -> None:
+        """Judge `root` and every node below it."""
+        nodes = list(root.walk())
+        self.with_elements += sum(
+            node.kind == "WithElement" and [c.kind for c in node.children] == ["Subquery"]
+            for node in nodes
+        )
+        for node in nodes:
+            self.node(node)
+
     def node(self, node: _Node) -> None:
-        """Judge `node` and everything under it."""
+        """Judge one node (with its children in view, where the rule needs them)."""
         kind = node.kind
         if kind == "Set":
             raise _settings()
@@ -419,8 +466,6 @@ class _Judge:
             self.function(_name(node), node)
         if kind == "Identifier" and _name(node).lower() in BARE_FUNCTIONS:
             self.function(_name(node))
-        for child in node.children:
-            self.node(child)
 
     def function(self, name: str, node: _Node | None = None) -> None:
         if not function_allowed(name, self.policy.functions):
@@ -451,10 +496,20 @@ class _Judge:
         )  # fmt: skip
 
     def ctes(self) -> frozenset[str]:
-        """CTE names, which `EXPLAIN AST` does not print: ClickHouse's query tree does."""
+        """CTE names, which `EXPLAIN AST` does not print: ClickHouse's query tree does.
+
+        That dump prints names unescaped too, so its CTE names count only when there are as
+        many as the WITH elements of the unforgeable graph. A name taken wrongly could only
+        reach a table of the session's current database.
+        """
         if self._ctes is None:
             self._ctes = frozenset()
-            if "WITH" in self.canonical:
-                tree = self.run(f"EXPLAIN QUERY TREE run_passes = 0 {self.canonical}")
-                self._ctes = frozenset(_CTE.findall(tree))
+            if self.with_elements:
+                try:
+                    tree = self.run(f"EXPLAIN QUERY TREE run_passes = 0 {self.canonical}")
+                except Exception:  # then no CTE name is taken
+                    return self._ctes
+                names = _CTE.findall(tree)
+                if len(names) == self.with_elements:
+                    self._ctes = frozenset(names)
         return self._ctes

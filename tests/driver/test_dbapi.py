@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import httpx
 import pandas
+import polars
 import pytest
 import sqlalchemy
 
@@ -152,7 +153,7 @@ def test_truncation_visible(emulator: Emulator, mode: str, warns: bool) -> None:
 
 
 def test_truncation_warning_points_at_the_callers_line() -> None:
-    """Through the DB-API, SQLAlchemy and pandas alike, the warning names this file's line."""
+    """Through the DB-API, SQLAlchemy, pandas and polars, the warning names this file's line."""
     sql = "SELECT signal_id FROM fact_signal LIMIT 10001"
     engine = sqlalchemy.create_engine("paid+demo://")
     lines: list[int] = []
@@ -167,6 +168,8 @@ def test_truncation_warning_points_at_the_callers_line() -> None:
             pandas.read_sql(sqlalchemy.text(sql), sa_conn)
         lines.append(sys._getframe().f_lineno + 1)
         pandas.read_sql(sql, conn)  # a raw DB-API connection (pandas warns about it too)
+        lines.append(sys._getframe().f_lineno + 1)
+        polars.read_database(sql, conn)
     truncation = [w for w in caught if issubclass(w.category, paid_dbapi.TruncatedResultWarning)]
     assert [(w.filename, w.lineno) for w in truncation] == [(__file__, line) for line in lines]
 

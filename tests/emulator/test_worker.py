@@ -1,0 +1,162 @@
+"""The engine worker on its own: lock-down, wall-clock kill, cancellation, process lifetime."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from paid_dbapi.emulator.guard import VIEWS_POLICY, GuardError
+from paid_dbapi.emulator.worker import Cancelled, EngineError, Limits, Worker
+
+SETUP = [
+    "CREATE DATABASE own",
+    "CREATE TABLE own.fact_signal (n Int64) ENGINE = Memory",
+    "INSERT INTO own.fact_signal SELECT number FROM numbers(1000)",
+]
+LIMITS = Limits(row_limit=100, timeout=1.0, memory_limit=500_000_000)
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[Worker]:
+    w = Worker(SETUP, limits=LIMITS, database="own")
+    w.start()
+    yield w
+    w.close()
+
+
+def engine_error(worker: Worker, sql: str) -> EngineError:
+    with pytest.raises(EngineError) as info:
+        worker.query(sql)
+    return info.value
+
+
+def test_rows_names_types_and_row_cap(worker: Worker) -> None:
+    r = worker.query("SELECT n, toString(n) AS s FROM fact_signal ORDER BY n")
+    assert (r.names, r.types) == (["n", "s"], ["Int64", "String"])
+    assert r.row_texts[:2] == ['["0", "0"]', '["1", "1"]']
+    assert (len(r.row_texts), r.truncated) == (100, True)
+    assert worker.query_bytes("SELECT 1 AS a, 'x' AS b", "CSVWithNames") == b'"a","b"\n1,"x"\n'
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SET readonly = 0",
+        "SET session_timezone = 'Asia/Tokyo'",
+        "SET max_execution_time = 0",
+        "SELECT 1 SETTINGS max_execution_time = 0",
+        "CREATE TEMPORARY TABLE t (x Int8)",
+        "CREATE TABLE own.t (x Int8) ENGINE = Memory",
+        "INSERT INTO own.fact_signal VALUES (1)",
+        "DROP TABLE own.fact_signal",
+        "SELECT * FROM file('/etc/hostname', 'LineAsString')",
+        "SELECT * FROM url('http://127.0.0.1:9/x', 'LineAsString')",
+        "INSERT INTO FUNCTION file('written.txt', 'LineAsString') SELECT 'x'",
+        "SELECT * FROM executable('id', 'LineAsString', 'x String')",
+    ],
+)
+def test_the_engine_is_read_only(worker: Worker, sql: str) -> None:
+    assert engine_error(worker, sql).name == "READONLY"
+
+
+def test_settings_stay_fixed(worker: Worker) -> None:
+    r = worker.query(
+        "SELECT getSetting('readonly'), getSetting('session_timezone'), "
+        "getSetting('max_execution_time'), currentDatabase()"
+    )
+    assert r.row_texts == ['[1, "UTC", 1, "own"]']
+
+
+def test_a_failed_query_leaves_nothing_behind(worker: Worker) -> None:
+    assert engine_error(worker, "SELECT throwIf(n = 500) FROM fact_signal").name
+    assert worker.query("SELECT 7 AS x").row_texts == ["[7]"]
+
+
+def test_policy_errors_arrive_intact(worker: Worker) -> None:
+    with pytest.raises(GuardError) as info:
+        worker.query("SELECT * FROM system.tables", policy=VIEWS_POLICY)
+    assert info.value.code == "QUALIFIED_NAME"
+    assert info.value.message
+    assert worker.query("SELECT count() FROM fact_signal", policy=VIEWS_POLICY).row_texts == [
+        '["1000"]'
+    ]
+
+
+def test_result_size_cap() -> None:
+    small = Worker(limits=Limits(row_limit=10, timeout=5, memory_limit=10**9, result_bytes=1000))
+    try:
+        assert small.query("SELECT repeat('x', 900)").row_texts
+        error = engine_error(small, "SELECT repeat('x', 2000)")
+    finally:
+        small.close()
+    assert error.name == "RESULT_TOO_LARGE"
+
+
+def test_wall_clock_kill_replaces_the_process() -> None:
+    # ClickHouse's own limit is switched off: only the wall clock outside it can stop the query
+    unlimited = Worker(SETUP, limits=LIMITS, database="own", settings={"max_execution_time": "0"})
+    try:
+        unlimited.start()
+        before = unlimited.pid
+        started = time.monotonic()
+        error = engine_error(unlimited, "SELECT sleep(3)")
+        elapsed = time.monotonic() - started
+        assert error.name == "TIMEOUT_EXCEEDED"
+        assert 1.0 <= elapsed < 2.5
+        assert unlimited.pid is None
+        assert unlimited.query("SELECT count() FROM fact_signal").row_texts == ['["1000"]']
+        assert unlimited.pid not in (None, before)
+    finally:
+        unlimited.close()
+
+
+def test_cancel_stops_the_query_at_once(worker: Worker) -> None:
+    worker.start()
+    for cancel in (threading.Event(), None):
+        trigger = cancel.set if cancel is not None else worker.cancel
+        timer = threading.Timer(0.2, trigger)
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(Cancelled):
+            worker.query("SELECT sleep(3)", cancel=cancel)
+        assert time.monotonic() - started < 0.8
+        timer.join()
+        assert worker.query("SELECT 1").row_texts == ["[1]"]
+
+
+def test_workers_do_not_outlive_their_parent() -> None:
+    script = textwrap.dedent(
+        """
+        from paid_dbapi.emulator.worker import Limits, Worker
+        w = Worker(limits=Limits(row_limit=1, timeout=30, memory_limit=10**9))
+        w.start()
+        print(w.pid, flush=True)
+        w.query("SELECT sleep(3)")
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and _running(child):
+        time.sleep(0.05)
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie has exited already
+        return stat.read().split(") ", 1)[1][0] != "Z"
