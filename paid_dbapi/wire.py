@@ -139,13 +139,11 @@ def _wire(t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
 
 
 def _needs_exact_text(t: ClickHouseType) -> bool:
-    """True when a Decimal sits where the plan decodes untyped JSON (in a map or tuple)."""
-    name = t.base.name
-    if name == "Array" and t.base.args:
-        return _needs_exact_text(t.base.args[0])
-    if name in ("Map", "Tuple", "Nested", "Variant"):
-        return any(_contains_decimal(a) for a in t.base.args)
-    return False
+    """True when a Decimal sits where the plan decodes untyped JSON (anywhere but in arrays)."""
+    b = t.base
+    if b.name == "Array" and b.args:
+        return _needs_exact_text(b.args[0])
+    return b.name not in DECIMALS and any(_contains_decimal(a) for a in b.args)
 
 
 def _contains_decimal(t: ClickHouseType) -> bool:
