@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 import paid_dbapi
@@ -80,3 +82,35 @@ def test_typed_and_plain_passes_agree_on_many_rows(
     plain = run(sql)
     monkeypatch.undo()
     assert fingerprint(run(sql)) == fingerprint(plain)
+
+
+ODD_BODIES = [
+    # values a typed plan refuses: the plain parse and the converters decide, as always
+    ({"x": "UInt64"}, [["1"], [None]]),
+    ({"x": "String"}, [[5]]),
+    ({"x": "Bool"}, [[1], [True]]),
+    ({"x": "Float64"}, [["nan"], [None], [1]]),
+    ({"x": "Date"}, [["2026-11-01"], [None]]),
+    ({"x": "Decimal(10, 2)", "y": "UUID"}, [["1.5", "6A0E1F8E5B6C4D3E9F000123456789AB"]]),
+]
+
+
+@pytest.mark.parametrize(("columns", "rows"), ODD_BODIES)
+def test_odd_bodies_decode_as_the_plain_parse_does(
+    columns: dict[str, str], rows: list[list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(
+        {"columns": [{"name": n, "type": t} for n, t in columns.items()], "rows": rows}
+    ).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+
+    def fetch() -> Any:
+        with paid_dbapi.connect("key", base_url="https://odd.invalid", transport=transport) as conn:
+            try:
+                return fingerprint(conn.cursor().execute("SELECT 1").fetchall())
+            except paid_dbapi.Error as exc:
+                return type(exc).__name__, str(exc)
+
+    typed = fetch()
+    monkeypatch.setattr(wire, "_plan", lambda types: None)
+    assert typed == fetch()
