@@ -164,6 +164,10 @@ def test_server_healthy_after_hostile_queries(acme: httpx.Client) -> None:
         "FROM fact_signal LIMIT 3",
         "WITH c AS (SELECT id FROM dim_customer) SELECT count() FROM fact_signal "
         "WHERE customer_id IN c",
+        "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+        "SELECT * FROM r",
+        "WITH x AS (SELECT DISTINCT signal_name FROM fact_signal), y AS (SELECT 1 UNION ALL "
+        "SELECT 2) SELECT * FROM x, y",
         "SELECT 'a\nb' AS `odd \"name\"`, '\\x80', splitByChar('\n', 'a\nb')",
         "SELECT COLUMNS('^signal') EXCEPT (signal_id) FROM fact_signal LIMIT 1",
     ],
