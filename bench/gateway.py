@@ -30,7 +30,7 @@ WIDE = (
     "customer_id, product_id, created_at, toDate(created_at) AS day FROM fact_cost "
     "ORDER BY id LIMIT 10000"
 )
-ONE_ROW = "SELECT vendor, sum(cost_amount) AS cents FROM fact_cost GROUP BY vendor ORDER BY vendor LIMIT 1"
+ONE_ROW = "SELECT vendor, sum(cost_amount) FROM fact_cost GROUP BY vendor ORDER BY vendor LIMIT 1"
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -81,15 +81,15 @@ def main() -> None:
                     return response.content
 
                 rows, body = direct(WIDE), through(WIDE)  # warm both paths (and the catalog)
-                assert len(rows) == 10_000 and len(rows[0]) == 12, (len(rows), len(rows[0]))  # type: ignore[arg-type, index]
+                shape = (len(rows), len(rows[0]))  # type: ignore[arg-type, index]
+                assert shape == (10_000, 12), shape
                 wide_direct, wide_gateway = [], []
                 for _ in range(args.repeat):
                     wide_direct.append(timed(lambda: direct(WIDE)))
                     wide_gateway.append(timed(lambda: through(WIDE)))
                 d, g = statistics.median(wide_direct), statistics.median(wide_gateway)
-                print(
-                    f"10,000 rows x 12 columns ({len(body) / 1e6:.2f} MB RowBinaryWithNamesAndTypes)"
-                )
+                size = f"{len(body) / 1e6:.2f} MB"
+                print(f"10,000 rows x 12 columns ({size} of RowBinaryWithNamesAndTypes)")
                 print(f"  paid_dbapi fetchall (baseline): {d * 1e3:8.1f} ms")
                 print(f"  through the gateway           : {g * 1e3:8.1f} ms")
                 print(f"  ratio gateway / paid_dbapi    : {g / d:8.2f}x  (goal <= 2x)")
