@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -277,22 +278,25 @@ def test_empty_results_keep_their_schema(engine: sa.engine.Engine) -> None:
 
 
 def test_arrow_stream_interface() -> None:
-    """The cursor is an Arrow stream: pyarrow, polars (and pandas 3) take it without a copy."""
+    """The cursor is an Arrow stream: pyarrow, polars, DuckDB (and pandas 3) read it without a
+    copy, as often as they like, and exporting it does not move the cursor."""
     sql = "SELECT arrayJoin([0, 1, 2]) AS n, toDecimal64(n, 2) AS d"
     with paid_dbapi.connect(demo=True) as conn:
         cur = conn.cursor()
-        assert pa.table(cur.execute(sql))["d"].to_pylist() == [
-            Decimal("0.00"),
-            Decimal("1.00"),
-            Decimal("2.00"),
-        ]
-        assert pl.DataFrame(cur.execute(sql))["n"].to_list() == [0, 1, 2]
-        if PANDAS3:
-            assert pd.DataFrame.from_arrow(cur.execute(sql))["n"].tolist() == [0, 1, 2]
         cur.execute(sql)
+        decimals = [Decimal("0.00"), Decimal("1.00"), Decimal("2.00")]
+        assert pa.table(cur)["d"].to_pylist() == decimals
+        assert pl.DataFrame(cur)["n"].to_list() == [0, 1, 2]
+        assert duckdb.sql("SELECT sum(d) AS s, max(n) FROM cur").fetchall() == [
+            (Decimal("3.00"), 2)
+        ]
+        if PANDAS3:
+            assert pd.DataFrame.from_arrow(cur)["n"].tolist() == [0, 1, 2]
         assert cur.fetchone() == (0, Decimal("0.00"))
         assert pa.table(cur)["n"].to_pylist() == [1, 2]  # the rest of the result
+        assert cur.fetch_arrow_table()["n"].to_pylist() == [1, 2]
         assert cur.fetchall() == []
+        assert pa.table(cur).num_rows == 0
 
 
 FETCHES: dict[str, Callable[[paid_dbapi.Cursor], Any]] = {
