@@ -66,6 +66,10 @@ class Emulator:
         chosen = [org for org in self.dataset.organizations if org.name in wanted]
         self.app.engine.start(chosen, status)
 
+    def close(self) -> None:
+        """Stop the worker processes now (a later query starts them again)."""
+        self.app.engine.close()
+
     def transport(self) -> httpx.BaseTransport:
         """An in-process httpx transport; use with base URL `DEMO_BASE_URL`."""
         return Transport(self.app)

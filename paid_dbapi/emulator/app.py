@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 PREFIX = "/api/v2/experimental/analytics"
 #: Largest request body accepted (bigger ones get 413): a query is at most 100 kB of text.
 MAX_BODY_BYTES = 1024**2
+#: Requests of one organization in flight at once (more get 429). The server's threads number
+#: more than all organizations' shares together, so one organization never holds them all.
+MAX_PENDING_PER_ORG = 16
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 JSON_HEADERS = {"content-type": "application/json"}
 SIGNALS_DEFAULT_DAYS = 30
@@ -128,6 +132,13 @@ class App:
         self._buckets: dict[str, _Bucket] = {}
         self._faults = random.Random(dataset.seed)
         self._lock = threading.Lock()
+        self._pending = {
+            org.api_key: threading.BoundedSemaphore(MAX_PENDING_PER_ORG)
+            for org in dataset.organizations
+        }
+        self._threads = ThreadPoolExecutor(
+            MAX_PENDING_PER_ORG * len(dataset.organizations) + 8, "paid-emulator"
+        )
         self._schemas: dict[str, bytes] = {}
 
     # -- entry point -------------------------------------------------------------------------
@@ -174,6 +185,12 @@ class App:
                 return Response(503, html, {"content-type": "text/html"})
         if len(body) > MAX_BODY_BYTES:
             return too_large()
+        pending = self._pending[org.api_key]
+        if not pending.acquire(blocking=False):
+            message = f"more than {MAX_PENDING_PER_ORG} requests at once"
+            response = error(429, "TOO_MANY_QUERIES", message, "retry after 1 s")
+            response.headers["retry-after"] = "1"
+            return response
         try:
             if route == "/query":
                 return self.query(org, body, cancel)
@@ -183,6 +200,8 @@ class App:
         except Exception:
             logger.exception("internal error while answering %s", route)
             return error(500, "INTERNAL_ERROR", "internal error")
+        finally:
+            pending.release()
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -321,8 +340,8 @@ class App:
             cancel = threading.Event()
             watcher = asyncio.ensure_future(_disconnected(receive, cancel))
             try:
-                response = await asyncio.to_thread(
-                    self.handle, scope["method"], scope["path"],
+                response = await asyncio.get_running_loop().run_in_executor(
+                    self._threads, self.handle, scope["method"], scope["path"],
                     scope["query_string"].decode("latin-1"), headers, body, cancel,
                 )  # fmt: skip
             finally:

@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:
+        emulator.close()  # queries in flight end now, not at their time limit
         sys.stderr.write("\npaid-emulator: stopped\n")
     return 0
 

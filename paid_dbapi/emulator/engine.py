@@ -65,6 +65,12 @@ class Engine:
         if status:
             status("")
 
+    def close(self) -> None:
+        """Stop this engine's workers now (queries in flight fail)."""
+        with self._lock:
+            for worker in self._workers.values():
+                worker.close()
+
     def run(self, org: Organization, sql: str, cancel: threading.Event | None = None) -> Result:
         """Run a user query of `org`, judged by the guard inside its worker."""
         return self.worker(org).query(sql, policy=VIEWS_POLICY, cancel=cancel)
