@@ -114,7 +114,7 @@ class Cursor:
     def _load(self, body: Any) -> None:
         try:
             columns = [(str(c["name"]), str(c["type"])) for c in wire.member(body["columns"])]
-            raw_rows, final = wire.decode_rows(body["rows"], [t for _, t in columns])
+            raw_rows, planned = wire.decode_rows(body["rows"], [t for _, t in columns])
             meta = wire.member(body.get("meta")) or {}
             if not isinstance(raw_rows, list):
                 raise TypeError("rows is not a list")
@@ -125,7 +125,8 @@ class Cursor:
         decoders = [
             (i, decoder)
             for i, (_, type_text) in enumerate(columns)
-            if i not in final and (decoder := column_decoder(type_text, naive_tz)) is not None
+            if (decoder := planned[i] if i in planned else column_decoder(type_text, naive_tz))
+            is not None
         ]
         result = _decode(columns, raw_rows, decoders)
         self.truncated = truncated

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -20,26 +21,63 @@ MAX_DECIMAL_PRECISION = 76
 _ESCAPES = {"\\": "\\\\", "'": "\\'", "\0": "\\0", "\b": "\\b", "\f": "\\f", "\r": "\\r",
             "\n": "\\n", "\t": "\\t"}  # fmt: skip
 _NEEDS_ESCAPE = re.compile(r"[\\'\0\b\f\r\n\t]")
+#: Integer types beyond 64 bits, narrowest first, with their ranges [low, high).
+_WIDE_INTS = (
+    ("Int128", -(2**127), 2**127),
+    ("UInt128", 0, 2**128),
+    ("Int256", -(2**255), 2**255),
+    ("UInt256", 0, 2**256),
+)
+_INTERVAL_MAX_US = 2**63 - 1
+#: numpy datetime64/timedelta64 units, by the fractional digits they carry.
+_NUMPY_DIGITS = {"Y": 0, "M": 0, "W": 0, "D": 0, "h": 0, "m": 0, "s": 0, "ms": 3, "us": 6, "ns": 9}
+_NUMPY_BASE_UNIT = {0: "s", 3: "ms", 6: "us", 9: "ns"}
 
 
 def quote_string(text: str) -> str:
-    """A ClickHouse string literal holding exactly `text`."""
+    """A ClickHouse string literal holding exactly `text` (`ProgrammingError` for text that is
+    not valid Unicode, such as a lone surrogate)."""
+    text = str.__str__(text)  # a subclass's own methods never shape the literal
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ProgrammingError(
+            f"cannot bind a string that is not valid Unicode: {exc.reason} at index {exc.start}"
+        ) from None
     return "'" + _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text) + "'"
+
+
+def _negative(text: str) -> str:
+    """Negative numbers in parentheses, so that `10-%s` never becomes the comment `10--1`."""
+    return f"({text})" if text.startswith("-") else text
+
+
+def _int(value: int) -> str:
+    if -(2**63) <= value < 2**63:
+        return _negative(int.__repr__(value))
+    if 0 <= value < 2**64:  # in parentheses: `-%s` must negate it, not fold into a Float64
+        return f"({int.__repr__(value)})"
+    for name, low, high in _WIDE_INTS:
+        if low <= value < high:
+            return f"to{name}('{int.__repr__(value)}')"
+    raise ProgrammingError(
+        f"integer {value} is outside the widest ClickHouse integers (Int256 and UInt256)"
+    )
 
 
 def _float(value: float) -> str:
     if math.isnan(value):
         return "nan"
     if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return repr(value)
+        return "inf" if value > 0 else "(-inf)"
+    return _negative(float.__repr__(value))
 
 
 def _decimal(value: Decimal) -> str:
     if not value.is_finite():
-        if value.is_nan():
-            return "nan"
-        return "inf" if value > 0 else "-inf"
+        raise ProgrammingError(
+            f"cannot bind Decimal {value}: ClickHouse Decimals have no NaN or infinity"
+        )
     text = format(value, "f")
     digits = text.lstrip("-")
     whole, _, frac = digits.partition(".")
@@ -53,16 +91,67 @@ def _decimal(value: Decimal) -> str:
     return f"CAST({quote_string(text)} AS Decimal({precision}, {scale}))"
 
 
-def _datetime(value: dt.datetime) -> str:
+def _datetime(value: dt.datetime, nanosecond: int = 0) -> str:
+    """`DateTime64(6)` (or 9 with nanoseconds); aware values as their UTC instant."""
     if value.tzinfo is not None and value.utcoffset() is not None:
-        utc = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return f"toDateTime64({quote_string(utc.isoformat(sep=' '))}, 6, 'UTC')"
-    return f"toDateTime64({quote_string(value.replace(tzinfo=None).isoformat(sep=' '))}, 6)"
+        try:
+            value = dt.datetime.astimezone(value, dt.timezone.utc)
+        except OverflowError:
+            raise ProgrammingError(
+                f"cannot bind {value!r}: its UTC time is outside years 1-9999"
+            ) from None
+        zone = ", 'UTC'"
+    else:
+        zone = ""
+    text = dt.datetime.isoformat(dt.datetime.replace(value, tzinfo=None), sep=" ")
+    if nanosecond:
+        text = f"{text if '.' in text else text + '.000000'}{nanosecond:03d}"
+        return f"toDateTime64({quote_string(text)}, 9{zone})"
+    return f"toDateTime64({quote_string(text)}, 6{zone})"
 
 
 def _timedelta(value: dt.timedelta) -> str:
-    micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    micros = value // dt.timedelta(microseconds=1)
+    if abs(micros) > _INTERVAL_MAX_US:
+        raise ProgrammingError(
+            f"cannot bind {value!r}: ClickHouse intervals hold at most ±2**63-1 microseconds "
+            "(about 106751991 days)"
+        )
     return f"toIntervalMicrosecond({micros})"
+
+
+def _numpy(value: Any) -> str:
+    """numpy scalars as the Python value they hold (pandas hands these out)."""
+    kind = value.dtype.kind
+    if kind == "b":
+        return "true" if value else "false"
+    if kind in "iu":
+        return _int(int(value))
+    if kind == "f" and value.dtype.itemsize <= 8:
+        return _float(float(value))
+    if kind in "mM":
+        return _numpy_time(value, sys.modules["numpy"].datetime_data(value.dtype)[0])
+    raise ProgrammingError(f"cannot bind a parameter of type numpy.{type(value).__name__}")
+
+
+def _numpy_time(value: Any, unit: str) -> str:
+    """datetime64 as a naive DateTime64 (nanoseconds kept), timedelta64 as an interval."""
+    if value != value:  # NaT
+        return "NULL"
+    digits = _NUMPY_DIGITS.get(unit)
+    if digits is None or (value.dtype.kind == "m" and unit in ("Y", "M")):
+        raise ProgrammingError(f"cannot bind numpy {value.dtype} exactly")
+    ticks = int(value.astype(f"{value.dtype.kind}8[{_NUMPY_BASE_UNIT[digits]}]").astype("i8"))
+    nanos = ticks * 10 ** (9 - digits)
+    if value.dtype.kind == "m":
+        if nanos % 1000:
+            raise ProgrammingError(f"cannot bind {value!r} exactly: finer than microseconds")
+        return _timedelta(dt.timedelta(microseconds=nanos // 1000))
+    try:
+        moment = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=nanos // 1000)
+    except OverflowError:
+        raise ProgrammingError(f"cannot bind {value!r}: outside years 1-9999") from None
+    return _datetime(moment, nanos % 1000)
 
 
 def _sequence(values: Sequence[Any] | set[Any] | frozenset[Any], open_: str, close: str) -> str:
@@ -70,10 +159,13 @@ def _sequence(values: Sequence[Any] | set[Any] | frozenset[Any], open_: str, clo
 
 
 def render_literal(value: object) -> str:
-    """Render one Python value as a ClickHouse literal; `ProgrammingError` for other types.
+    """Render one Python value as a ClickHouse literal; `ProgrammingError` for other types and
+    for values ClickHouse cannot hold exactly.
 
-    `list` renders as an array `[...]`; `tuple`, `set` and `frozenset` as a parenthesised list
-    `(...)` for `IN`; `dict` as `map(...)`.
+    Every literal is one self-delimiting token (negative numbers are parenthesised) and is
+    built with the base type's own methods, so a subclass cannot shape the SQL. `list` renders
+    as an array `[...]`; `tuple`, `set` and `frozenset` as a parenthesised list `(...)` for
+    `IN`; `dict` as `map(...)`.
     """
     if value is None:
         return "NULL"
@@ -82,25 +174,30 @@ def render_literal(value: object) -> str:
     if value is False:
         return "false"
     if isinstance(value, int):
-        return str(int(value))
+        return _int(int.__int__(value))
     if isinstance(value, float):
-        return _float(value)
+        return _float(float.__float__(value))
     if isinstance(value, Decimal):
-        return _decimal(value)
+        return _decimal(Decimal(value))
     if isinstance(value, str):
         return quote_string(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "'" + "".join(f"\\x{b:02X}" for b in bytes(value)) + "'"
+    if isinstance(value, bytes):
+        return _bytes(bytes.hex(value))
+    if isinstance(value, bytearray):
+        return _bytes(bytearray.hex(value))
+    if isinstance(value, memoryview):
+        return _bytes(value.hex())
     if isinstance(value, dt.datetime):
-        return _datetime(value)
+        nanosecond = getattr(value, "nanosecond", 0)  # pandas.Timestamp
+        return _datetime(value, nanosecond if type(nanosecond) is int and nanosecond < 1000 else 0)
     if isinstance(value, dt.date):
-        return f"toDate32({quote_string(value.isoformat())})"
+        return f"toDate32({quote_string(dt.date.isoformat(value))})"
     if isinstance(value, dt.time):
-        return quote_string(value.replace(tzinfo=None).isoformat())
+        return quote_string(dt.time.isoformat(dt.time.replace(value, tzinfo=None)))
     if isinstance(value, dt.timedelta):
         return _timedelta(value)
     if isinstance(value, uuid.UUID):
-        return f"toUUID({quote_string(str(value))})"
+        return f"toUUID({quote_string(str(uuid.UUID(str(value))))})"
     if isinstance(value, list):
         return _sequence(value, "[", "]")
     if isinstance(value, tuple):
@@ -111,7 +208,27 @@ def render_literal(value: object) -> str:
     if isinstance(value, dict):
         pairs = ", ".join(f"{render_literal(k)}, {render_literal(v)}" for k, v in value.items())
         return f"map({pairs})"
+    numpy = sys.modules.get("numpy")  # never imported here: only values numpy made can match
+    if numpy is not None and isinstance(value, numpy.generic):
+        return _numpy(value)
     raise ProgrammingError(f"cannot bind a parameter of type {type(value).__name__}")
+
+
+def _bytes(hex_digits: str) -> str:
+    return "'" + "".join(f"\\x{hex_digits[i : i + 2]}" for i in range(0, len(hex_digits), 2)) + "'"
+
+
+_SAFE_NEIGHBOURS = frozenset(" \t\r\n(),")
+
+
+def _delimited(literal: str, sql: str, marker: re.Match[str]) -> str:
+    """`literal` with a space on each side that touches text it could merge with (`1%s`,
+    `'a'%s`, `x-%s`): a bound value always stays one token of its own."""
+    before = sql[marker.start() - 1 : marker.start()]
+    after = sql[marker.end() : marker.end() + 1]
+    head = "" if not before or before in _SAFE_NEIGHBOURS else " "
+    tail = "" if not after or after in _SAFE_NEIGHBOURS else " "
+    return f"{head}{literal}{tail}"
 
 
 _MARKER = re.compile(r"%(?:\((?P<name>[^)]*)\)s|(?P<pos>s)|(?P<pct>%))")
@@ -146,7 +263,7 @@ def bind_parameters(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) 
                 raise ProgrammingError(
                     f"query has more %s markers than the {len(params)} parameters given"
                 )
-            parts.append(render_literal(params[position]))
+            parts.append(_delimited(render_literal(params[position]), sql, m))
             position += 1
             continue
         key = m.group("name")
@@ -155,7 +272,7 @@ def bind_parameters(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) 
         if key not in params:
             raise ProgrammingError(f"missing parameter {key!r}")
         used.add(key)
-        parts.append(render_literal(params[key]))
+        parts.append(_delimited(render_literal(params[key]), sql, m))
     parts.append(sql[last:])
     if isinstance(params, Mapping):
         unused = set(params) - used

@@ -299,17 +299,20 @@ def _to_int(value: Any) -> int:
     return value if type(value) is int else int(value)
 
 
-def _decimal_converter(scale: int) -> Converter:
-    """Decimals with the exponent of their column's scale: `1.5` in `Decimal(18, 4)` is
+def at_scale(scale: int) -> Callable[[Decimal], Decimal]:
+    """A Decimal with the exponent of its column's scale: `1.5` in `Decimal(18, 4)` is
     `Decimal('1.5000')`, as the service reports it (ClickHouse writes no trailing zeros)."""
-    quantize = operator.methodcaller(
-        "quantize", Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT
-    )
+    return operator.methodcaller("quantize", Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
+
+
+def _decimal_converter(scale: int) -> Converter:
+    """Decimals from number text (or a Decimal) at their column's scale (`at_scale`)."""
+    quantize = at_scale(scale)
 
     def convert(value: Any) -> Decimal:
         # A float is never produced by our body parser; stay exact anyway.
         exact = Decimal(repr(value) if isinstance(value, float) else value)
-        return quantize(exact)  # type: ignore[no-any-return]
+        return quantize(exact)
 
     return convert
 
@@ -456,6 +459,43 @@ def _tuple(t: ClickHouseType, naive_tz: str | None, text: bool) -> Converter:
     return convert
 
 
+def _json_kind(t: ClickHouseType) -> type:
+    """The kind of JSON value the service sends for `t` (64-bit ints and dates as strings)."""
+    name = t.base.name
+    if name == "Bool":
+        return bool
+    if (name in INT_SIZES and INT_SIZES[name] < 64) or name in FLOATS or name in DECIMALS:
+        return float
+    if name in ("Array", "Nested") or (name == "Tuple" and not t.base.field_names):
+        return list
+    if name in ("Map", "Tuple", "JSON", "Object"):
+        return dict
+    return str
+
+
+def _variant(t: ClickHouseType, naive_tz: str | None) -> Converter:
+    """A Variant value carries no tag on the wire: it is decoded by the member its JSON kind
+    names when only one member has that kind (so `Variant(String, Decimal(10, 2))` keeps exact
+    Decimals), and passes through as sent otherwise."""
+    members: dict[type, list[ClickHouseType]] = {}
+    for member in t.args:
+        members.setdefault(_json_kind(member), []).append(member)
+    by_kind = {
+        kind: _converter(found[0], naive_tz) or _identity
+        for kind, found in members.items()
+        if len(found) == 1
+    }
+
+    def convert(value: Any) -> Any:
+        kind = type(value)
+        if kind is int or kind is JSONNumber:
+            kind = float
+        member = by_kind.get(kind)
+        return plain_json(value) if member is None else member(value)
+
+    return convert
+
+
 def _key_converter(t: ClickHouseType, naive_tz: str | None) -> Converter | None:
     """Map keys arrive as ClickHouse's text form of the key; composite keys are parsed first."""
     convert = _converter(t, naive_tz, text=True)
@@ -511,6 +551,8 @@ def _converter(t: ClickHouseType, naive_tz: str | None, text: bool = False) -> C
         if text:
             return lambda value: tuple(row(v) for v in value)
         return lambda value: [row(v) for v in value]
+    if name == "Variant" and t.args and not text:
+        return _variant(t, naive_tz)
     if name in SEMI_STRUCTURED:
         return plain_json
     logger.debug("no converter for ClickHouse type %s; values pass through as sent", t.text)
@@ -625,10 +667,7 @@ def _fast_decoder(t: ClickHouseType, naive_tz: str | None) -> ColumnDecoder | No
     if name in FLOATS:
         return _mapped(float)
     if name in DECIMALS:
-        exponent = Decimal(1).scaleb(-(t.scale or 0))
-        return _mapped(
-            Decimal, operator.methodcaller("quantize", exponent, context=_DECIMAL_CONTEXT)
-        )
+        return _mapped(Decimal, at_scale(t.scale or 0))
     if name in DATES:
         return _mapped(dt.date.fromisoformat)
     if name in DATETIMES:

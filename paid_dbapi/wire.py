@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -28,7 +28,9 @@ from .types import (
     STRINGS,
     TRANSPARENT,
     ClickHouseType,
+    ColumnDecoder,
     JSONNumber,
+    at_scale,
     parse_type,
 )
 
@@ -52,23 +54,27 @@ def member(value: Any) -> Any:
     return _EXACT.decode(value) if isinstance(value, msgspec.Raw) else value
 
 
+#: What a planned column still needs: nothing (None) or this decoder instead of its converter.
+Planned = dict[int, ColumnDecoder | None]
+
+
 class _Plan(NamedTuple):
     decoder: msgspec.json.Decoder[list[tuple[Any, ...]]]
-    final: frozenset[int]  # columns whose decoded values need no converter
+    planned: Planned
 
 
-def decode_rows(rows: Any, types: Sequence[str]) -> tuple[Any, frozenset[int]]:
-    """The rows of a body, and the indexes of the columns already holding their final values
-    (the others still go through their column decoder)."""
+def decode_rows(rows: Any, types: Sequence[str]) -> tuple[Any, Planned]:
+    """The rows of a body, and for the columns the typed pass decoded, what they still need
+    (the other columns go through their column decoder as usual)."""
     if not isinstance(rows, msgspec.Raw):
-        return rows, frozenset()
+        return rows, {}
     plan = _plan(tuple(types))
     if plan is not None:
         try:
-            return plan.decoder.decode(rows), plan.final
+            return plan.decoder.decode(rows), plan.planned
         except msgspec.ValidationError:
             pass  # a value the plan did not expect: the converters judge it, as always
-    return _EXACT.decode(rows), frozenset()
+    return _EXACT.decode(rows), {}
 
 
 @functools.lru_cache(maxsize=256)
@@ -86,7 +92,17 @@ def _plan(types: tuple[str, ...]) -> _Plan | None:
         strict=False,  # 64-bit and wider integers arrive as strings
         float_hook=JSONNumber if exact else None,
     )
-    return _Plan(decoder, frozenset(i for i, (_, final) in enumerate(wires) if final))
+    planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
+    for i, t in enumerate(parsed):
+        if t.base.name in DECIMALS:  # already Decimals: only the column's scale is missing
+            planned[i] = _scaled(at_scale(t.scale or 0), t.nullable)
+    return _Plan(decoder, planned)
+
+
+def _scaled(quantize: Callable[[Decimal], Decimal], nullable: bool) -> ColumnDecoder:
+    if nullable:
+        return lambda column: [None if v is None else quantize(v) for v in column]
+    return lambda column: list(map(quantize, column))
 
 
 def _wire(t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
@@ -115,19 +131,19 @@ def _wire(t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
     if name == "Array" and t.args:
         inner, final = _wire(t.args[0], exact)
         return (Any if inner is Any else list[inner]), final  # type: ignore[valid-type]
+    if name == "Variant":
+        return Any, False  # decoded by its members' converters
     if name in SEMI_STRUCTURED:
         return Any, not exact  # plain floats straight from msgspec unless kept as text
     return Any, False
 
 
 def _needs_exact_text(t: ClickHouseType) -> bool:
-    """True when a Decimal sits where the plan decodes untyped JSON (in a map or tuple)."""
-    name = t.base.name
-    if name == "Array" and t.base.args:
-        return _needs_exact_text(t.base.args[0])
-    if name in ("Map", "Tuple", "Nested"):
-        return any(_contains_decimal(a) for a in t.base.args)
-    return False
+    """True when a Decimal sits where the plan decodes untyped JSON (anywhere but in arrays)."""
+    b = t.base
+    if b.name == "Array" and b.args:
+        return _needs_exact_text(b.args[0])
+    return b.name not in DECIMALS and any(_contains_decimal(a) for a in b.args)
 
 
 def _contains_decimal(t: ClickHouseType) -> bool:

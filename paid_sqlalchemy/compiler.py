@@ -168,5 +168,8 @@ class PaidTypeCompiler(compiler.GenericTypeCompiler):
 
     visit_BINARY = visit_VARBINARY = visit_BLOB
 
+    def visit_INTERVAL(self, type_: Any, **kw: Any) -> str:
+        return "IntervalMicrosecond"
+
     def visit_null(self, type_: Any, **kw: Any) -> str:
         return "Nullable(Nothing)"

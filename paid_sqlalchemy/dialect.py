@@ -29,7 +29,7 @@ from .compiler import (
     PaidIdentifierPreparer,
     PaidTypeCompiler,
 )
-from .types import JSON, from_type_string
+from .types import JSON, Interval, LargeBinary, from_type_string
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import (
@@ -88,7 +88,11 @@ class PaidDialect(default.DefaultDialect):
     type_compiler = PaidTypeCompiler
     type_compiler_cls = PaidTypeCompiler
     preparer = PaidIdentifierPreparer  # type: ignore[assignment]
-    colspecs = {sqltypes.JSON: JSON}  # noqa: RUF012 - the name and shape are SQLAlchemy's
+    colspecs = {  # noqa: RUF012 - the name and shape are SQLAlchemy's
+        sqltypes.JSON: JSON,
+        sqltypes.Interval: Interval,
+        sqltypes.LargeBinary: LargeBinary,
+    }
 
     def __init__(self, schema_cache_ttl: float = DEFAULT_SCHEMA_TTL, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import warnings
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import types as sqltypes
+from sqlalchemy.sql.sqltypes import _AbstractInterval
+from sqlalchemy.sql.type_api import NativeForEmulated
 
 from paid_dbapi import types as ch
 
@@ -20,6 +24,40 @@ class JSON(sqltypes.JSON):
 
     def result_processor(self, dialect: Any, coltype: Any) -> None:
         return None
+
+
+class Interval(NativeForEmulated, _AbstractInterval):
+    """A native interval: `timedelta` binds as a ClickHouse interval literal and the driver
+    decodes `IntervalSecond`..`IntervalWeek` to `timedelta`, so no epoch emulation is needed."""
+
+    __visit_name__ = "INTERVAL"
+    native = True
+
+    @classmethod
+    def adapt_emulated_to_native(cls, impl: Any, **kw: Any) -> Interval:
+        return cls()
+
+    @property
+    def _type_affinity(self) -> type[sqltypes.Interval]:
+        return sqltypes.Interval
+
+    @property
+    def python_type(self) -> type[dt.timedelta]:
+        return dt.timedelta
+
+
+class LargeBinary(sqltypes.LargeBinary):
+    """Bytes selected as `hex(...)` and decoded back, so arbitrary bytes survive the JSON wire
+    (which carries text)."""
+
+    def column_expression(self, colexpr: Any) -> Any:
+        return func.hex(colexpr, type_=self)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        def process(value: str | None) -> bytes | None:
+            return None if value is None else bytes.fromhex(value)
+
+        return process
 
 
 def _integer(bits: int) -> sqltypes.TypeEngine[Any]:
@@ -55,8 +93,10 @@ def to_sqlalchemy(t: ch.ClickHouseType) -> sqltypes.TypeEngine[Any]:
         return sqltypes.ARRAY(to_sqlalchemy(b.args[0]))
     if name in ch.SEMI_STRUCTURED or name in ("Map", "Tuple", "Nested"):
         return JSON()
-    if name in ch.INTERVAL_UNITS:
+    if name in ch.INTERVAL_UNITS or name in ch.TIMES:
         return sqltypes.Interval()
+    if name in ch.CALENDAR_INTERVALS:
+        return sqltypes.Integer()
     warnings.warn(f"unsupported ClickHouse type {t.text!r}; reflected as NullType", stacklevel=3)
     return sqltypes.NullType()
 

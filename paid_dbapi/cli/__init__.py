@@ -40,7 +40,7 @@ output:
   table (default on a terminal) and markdown print NULL; csv and tsv (default when piped)
   print \\N for NULL and an empty field for an empty string. Decimals print at their column's
   scale, datetimes at their column's precision. json/jsonl are machine-exact: 64-bit and wider
-  integers and Decimals are JSON strings (as the API sends them), floats are numbers.
+  integers and Decimals are JSON strings (no JSON reader rounds them), floats are numbers.
 
 exit status: 0 ok, 1 error, 2 usage, 3 result truncated at the row cap, 130 interrupted
 """

@@ -3,7 +3,7 @@
 Text formats print every integer digit, Decimals at their column's scale and datetimes at
 their column's precision with their offset; NULL is printed as NULL (table, markdown) or \\N
 (csv, tsv), never as an empty string.
-JSON formats write 64-bit and wider integers and Decimals as strings, like the API does,
+JSON formats write 64-bit and wider integers and Decimals as strings,
 so no JSON consumer loses a digit.
 """
 

@@ -1,14 +1,16 @@
 """The query guard: ClickHouse's own parser decides what a query is; an allowlist judges it.
 
-`vet` runs two statements it builds itself, in the caller's locked-down session:
+`vet` runs statements it builds itself, in the caller's locked-down session:
 
-1. `SELECT formatQuery('<query>')`: ClickHouse parses exactly one statement (it refuses a
-   second one, however it is hidden) and returns its canonical text. That text, and nothing
-   else, is what the caller executes.
-2. `EXPLAIN AST <canonical text>`: ClickHouse's syntax tree of that very text, judged node by
-   node: listed node kinds, listed functions wherever they appear, and table references that
-   are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS, FORMAT, INTO
-   OUTFILE, table functions, APPLY and query parameters appear nowhere.
+1. `SELECT formatQuerySingleLine('<query>')`: ClickHouse parses exactly one statement (it
+   refuses a second one, however it is hidden) and returns its canonical text. That text, and
+   nothing else, is what the caller executes.
+2. `EXPLAIN AST graph = 1 <canonical text>`: ClickHouse's syntax tree of that very text,
+   judged node by node: listed node kinds, listed functions wherever they appear, and table
+   references that are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS,
+   FORMAT, INTO OUTFILE, table functions, APPLY and query parameters appear nowhere.
+3. Only for a table name that is not a listed view, in a query with CTEs: `EXPLAIN QUERY TREE`,
+   the one dump that prints CTE names.
 
 No other parser takes part, so nothing can read one way to the guard and another to the engine.
 """
@@ -153,7 +155,7 @@ def _format(sql: str, run: Callable[[str], str]) -> bytes:
 
 @dataclass
 class _Node:
-    """One line of `EXPLAIN AST`: its node kind, the rest of the line, and its children."""
+    """One node of `EXPLAIN AST`: its kind, the rest of its label, and its children."""
 
     kind: str
     text: str
@@ -179,8 +181,9 @@ def _tree(dump: str) -> _Node:
 
     Structure comes from edges between node addresses, which no query text can know; names
     are printed unescaped, so a name holding a newline could add lines, but never a node
-    joined to the real tree: any line that is not a node or an edge, a second root, an edge
-    to an unknown node, or a child count that disagrees makes the query unreadable.
+    joined to the real tree: any line that is not a node or an edge, a second root, a node
+    out of the root's reach, an edge to an unknown node, or a child count that disagrees
+    makes the query unreadable.
     """
     lines = dump.strip("\n").split("\n")
     if lines[:2] != ["digraph {", '    rankdir="UD";'] or lines[-1] != "}":
@@ -201,7 +204,7 @@ def _tree(dump: str) -> _Node:
         else:
             raise _unreadable()
     roots = [node for key, node in nodes.items() if key not in children]
-    if len(roots) != 1:
+    if len(roots) != 1 or sum(1 for _ in roots[0].walk()) != len(nodes):
         raise _unreadable()
     for node in roots[0].walk():
         count = _CHILDREN.search(node.text)
@@ -380,7 +383,11 @@ def _aggregate(name: str) -> bool:
 
 # -- the judge -------------------------------------------------------------------------------
 
-_CTE = re.compile(r"^ *QUERY id: \d+, is_subquery: 1, is_cte: 1, cte_name: (\S+)$", re.M)
+_CTE = re.compile(
+    r"^ *(?:QUERY|UNION) id: \d+, is_subquery: 1, is_cte: 1(?:, (?!cte_name)\w+: \w+)*"
+    r", cte_name: (\S+?)(?:, union_mode: \w+)?$",
+    re.M,
+)
 _CLAUSES = {"Set": "SETTINGS", "Identifier": "FORMAT", "Literal": "INTO OUTFILE"}
 
 

@@ -9,43 +9,17 @@ from __future__ import annotations
 import difflib
 import re
 
-_PREFIX = re.compile(r"^.*?DB::Exception: ", re.S)
+#: ClickHouse's "Code: 62. DB::Exception: " prefixes and " (SYNTAX_ERROR)" suffix.
+_CODE = re.compile(r"^(?:(?:Code: \d+\. )?DB::\w*Exception: )+|\s*\([A-Z_0-9]+\)\.?\s*$", re.I)
 _POSITION = re.compile(
     r"^(?:(?P<reason>[^:]*?): )?Syntax error(?P<multi> \(Multi-statements are not allowed\))?: "
     r"failed at position (?P<pos>\d+)(?: \((?P<token>.*?)\))?:"
 )
 _EXPECTED = re.compile(r"Expected (?:one of: )?(?P<items>.*?)(?:: In scope |\. \(|$)", re.S)
 _KEYWORD = re.compile(r"^[A-Z][A-Z ]*[A-Z]$")
-_KEYWORDS = [
-    "SELECT",
-    "WITH",
-    "FROM",
-    "WHERE",
-    "HAVING",
-    "LIMIT",
-    "JOIN",
-    "UNION",
-    "AS",
-    "ON",
-    "AND",
-    "OR",
-    "NOT",
-    "DISTINCT",
-    "CASE",
-    "WHEN",
-    "THEN",
-    "ELSE",
-    "END",
-    "OFFSET",
-    "BETWEEN",
-    "LIKE",
-    "INTERVAL",
-    "EXCEPT",
-    "INTERSECT",
-    "GROUP",
-    "ORDER",
-    "BY",
-]
+_KEYWORD_TEXT = """SELECT WITH FROM WHERE HAVING LIMIT JOIN UNION AS ON AND OR NOT DISTINCT CASE
+WHEN THEN ELSE END OFFSET BETWEEN LIKE INTERVAL EXCEPT INTERSECT GROUP ORDER BY"""
+_KEYWORDS = _KEYWORD_TEXT.split()
 
 
 def syntax_error(sql: str, clickhouse: str) -> tuple[str, str, str]:
@@ -54,7 +28,7 @@ def syntax_error(sql: str, clickhouse: str) -> tuple[str, str, str]:
         return "SYNTAX_ERROR", "the query is nested too deeply", ""
     if "Max query size exceeded" in clickhouse:
         return "BAD_REQUEST", "the query is too long", ""
-    clickhouse = _PREFIX.sub("", clickhouse)
+    clickhouse = _CODE.sub("", clickhouse.strip())
     match = _POSITION.search(clickhouse)
     if match is None:
         return "SYNTAX_ERROR", "syntax error", ""
@@ -122,12 +96,9 @@ _GUESS = re.compile(r"Maybe you meant: \[(?P<names>[^\]]*)\]")
 _INTERNALS = re.compile(r"(?:: while executing function| while executing| \(version ).*$", re.S)
 
 
-_CODE = re.compile(r"^(?:Code: \d+\. )?DB::\w*Exception: |\s*\([A-Z_0-9]+\)\.?\s*$", re.I)
-
-
 def engine_error(clickhouse: str) -> tuple[str, str]:
     """(message, details) in plain words for ClickHouse's refusal to run a query."""
-    clickhouse = _CODE.sub("", _CODE.sub("", clickhouse.strip()))
+    clickhouse = _CODE.sub("", clickhouse.strip())
     scope_match = _SCOPE.search(clickhouse)
     scope = scope_match.group("scope")[:300] if scope_match else ""
     text = clickhouse[: scope_match.start()] if scope_match else clickhouse

@@ -207,6 +207,18 @@ CASES = [
     ),
     ("map(toIPv6('::1'), 1)", {ipaddress.IPv6Address("::1"): 1}, "Map(IPv6, UInt8)"),
     ('CAST(\'{"a": {"b": 1.5}, "s": "x"}\', \'JSON\')', {"a": {"b": 1.5}, "s": "x"}, "JSON"),
+    (
+        "CAST(CAST('1.25', 'Decimal(10, 4)'), 'Variant(String, Decimal(10, 4))')",
+        Decimal("1.2500"),
+        "Variant(Decimal(10, 4), String)",
+    ),
+    ("CAST(toFloat64(2), 'Variant(Float64, String)')", 2.0, "Variant(Float64, String)"),
+    (
+        "CAST('2026-11-01', 'Variant(Date, Int32)')",
+        dt.date(2026, 11, 1),
+        "Variant(Date, Int32)",
+    ),
+    ("CAST(toDecimal64('1.25', 4), 'Dynamic')", 1.25, "Dynamic"),  # a JSON number: a float
     ("CAST(nan, 'Float64')", "nan", "Float64"),
     ("CAST(-inf, 'Float64')", -math.inf, "Float64"),
 ]

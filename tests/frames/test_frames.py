@@ -202,6 +202,7 @@ def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
             conn.cursor()
             .execute(
                 "SELECT toDateTime64('2026-11-01 08:15:00.123456789', 9, 'Asia/Tokyo') AS ns, toIntervalNanosecond(5) AS iv, "
+                "toTime64('-12:34:56.123456789', 9) AS tm, "
                 "toDecimal256('-1234567890123456789012345678901234.5678901234567890123456789012345678901', 41) AS wide"
             )
             .fetch_arrow_table()
@@ -212,6 +213,8 @@ def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
     )
     assert table.schema.field("iv").type == pa.duration("ns")
     assert table["iv"][0].value == 5
+    assert table.schema.field("tm").type == pa.duration("ns")
+    assert table["tm"][0].value == -((12 * 3600 + 34 * 60 + 56) * 10**9 + 123456789)
     wide = Decimal("-1234567890123456789012345678901234.5678901234567890123456789012345678901")
     assert table["wide"][0].as_py() == wide
     with paid_dbapi.connect(demo=True) as conn:

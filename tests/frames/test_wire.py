@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -46,14 +47,17 @@ def run(sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_the_plan_is_used_for_these_types() -> None:
-    _, final = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UInt8"])
-    assert final == frozenset()  # not a body object: nothing typed
+    _, planned = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UInt8"])
+    assert planned == {}  # not a body object: nothing typed
     body = wire.parse_body(
         b'{"rows": [["18446744073709551615", "6a0e1f8e-5b6c-4d3e-9f00-0123456789ab", 1.5]]}'
     )
-    rows, final = wire.decode_rows(body["rows"], ["UInt64", "UUID", "Decimal(9, 2)"])
-    assert final == {0, 1}  # the Decimal still gets its column's scale from the converter
+    rows, planned = wire.decode_rows(body["rows"], ["UInt64", "UUID", "Decimal(9, 2)"])
     assert rows[0][0] == 18446744073709551615
+    assert planned[0] is None
+    assert planned[1] is None
+    assert planned[2] is not None  # the Decimal still gets its column's scale
+    assert planned[2](rows[0][2:]) == [Decimal("1.50")]
 
 
 @pytest.fixture(scope="module")

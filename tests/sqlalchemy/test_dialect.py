@@ -187,7 +187,8 @@ def test_multi_reflection_honours_filter_names(counted: tuple[sa.engine.Engine, 
      ("LowCardinality(Nullable(String))", sa.String, {}), ("FixedString(3)", sa.String, {}), ("Date32", sa.Date, {}),
      ("DateTime64(3, 'UTC')", sa.DateTime, {"timezone": True}), ("DateTime", sa.DateTime, {"timezone": False}),
      ("Bool", sa.Boolean, {}), ("Array(Int64)", sa.ARRAY, {}), ("JSON", sa.JSON, {}), ("Map(String, UInt8)", sa.JSON, {}),
-     ("Enum8('a' = 1)", sa.String, {})],
+     ("Enum8('a' = 1)", sa.String, {}), ("IntervalSecond", sa.Interval, {}), ("Time64(3)", sa.Interval, {}),
+     ("IntervalMonth", sa.Integer, {})],
 )  # fmt: skip
 def test_type_mapping(text: str, cls: type[Any], extra: dict[str, Any]) -> None:
     mapped = from_type_string(text)
@@ -365,3 +366,27 @@ def test_http_url_against_loopback_server(server_url: str, org_keys: dict[str, s
                 == "Globex Automation"
             )
     eng.dispose()  # closes the pooled connection's socket
+
+
+def test_interval_is_native(engine: sa.engine.Engine) -> None:
+    """timedelta binds as a ClickHouse interval and reads back as a timedelta, in every path."""
+    moment, step = dt.datetime(2026, 1, 1), dt.timedelta(hours=1, microseconds=5)
+    shifted = sa.select(sa.literal(moment) + sa.literal(step))
+    assert run(engine, shifted) == [(moment + step,)]
+    inline = str(shifted.compile(engine, compile_kwargs={"literal_binds": True}))
+    assert "toIntervalMicrosecond(3600000005)" in inline
+    assert run(engine, sa.text(inline)) == [(moment + step,)]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT :x"), {"x": step}).all() == [(step,)]
+        typed = sa.text("SELECT toIntervalSecond(-5) AS i, toIntervalMonth(2) AS m").columns(
+            i=from_type_string("IntervalSecond"), m=from_type_string("IntervalMonth")
+        )
+        assert conn.execute(typed).all() == [(dt.timedelta(seconds=-5), 2)]
+
+
+def test_large_binary_round_trips(engine: sa.engine.Engine) -> None:
+    value = bytes(range(256))
+    assert run(engine, sa.select(sa.literal(value, sa.LargeBinary), sa.literal(b"'"))) == [
+        (value, b"'")
+    ]
+    assert run(engine, sa.select(sa.literal(None, sa.LargeBinary))) == [(None,)]
