@@ -58,6 +58,8 @@ class Cursor:
         self._result = _Result([], [], [])
         self._rows: list[Row] | None = None
         self._pos = 0
+        #: The column types of the last result: a body with the same ones is read in one pass.
+        self._types: tuple[str, ...] = ()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -98,8 +100,12 @@ class Cursor:
         self._check_open()
         self._reset()
         sql = bind_parameters(operation, parameters)
+        expect = self._types
         body = self.connection._client.request(
-            "POST", "/query", json_body={"query": sql}, parse=wire.parse_body
+            "POST",
+            "/query",
+            json_body={"query": sql},
+            parse=lambda content: wire.parse_body(content, expect),
         )
         self._load(body)
         return self
@@ -113,9 +119,8 @@ class Cursor:
 
     def _load(self, body: Any) -> None:
         try:
-            columns = [(str(c["name"]), str(c["type"])) for c in wire.member(body["columns"])]
-            raw_rows, planned = wire.decode_rows(body["rows"], [t for _, t in columns])
-            meta = wire.member(body.get("meta")) or {}
+            columns, raw_rows, planned, meta = wire.read(body)
+            meta = meta or {}
             if not isinstance(raw_rows, list):
                 raise TypeError("rows is not a list")
         except (KeyError, TypeError, AttributeError) as exc:
@@ -145,6 +150,7 @@ class Cursor:
                     TruncatedResultWarning,
                 )
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
+        self._types = tuple(type_text for _, type_text in columns)
         self._result = result
         self.rowcount = len(raw_rows)
         elapsed = meta.get("elapsedMs")

@@ -1,8 +1,10 @@
-"""The /query body parsed in one msgspec pass, planned from the column types it announces.
+"""The /query body decoded by msgspec, with a type per column planned from the column types.
 
-`parse_body` (the HTTP client's parser for /query) checks that the body is JSON and splits its
-top-level object without decoding the rows. `decode_rows` then decodes every row with a
-msgspec type per column where msgspec yields exactly the object the column's converter would
+`parse_body` (the HTTP client's parser for /query) checks that the body is JSON. When the
+body's columns have the types of the cursor's previous result (pages of an extract, a chart
+refreshed), it decodes the whole body in one typed pass; otherwise it splits the top-level
+object without decoding the rows, and `read` decodes them with the plan for the columns found.
+The plan gives each column the msgspec type that yields exactly the object its converter would
 (integers, floats, strings, UUIDs, dates, Decimals), and the plain JSON value, with non-integer
 numbers kept as exact text where a Decimal may need them, everywhere else. If the typed pass
 refuses a body, the plain parse runs instead, so results and errors never depend on the pass.
@@ -15,7 +17,7 @@ import functools
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
@@ -39,28 +41,58 @@ _EXACT = msgspec.json.Decoder(float_hook=JSONNumber)
 #: A top-level object with its members left undecoded.
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
+#: What a planned column still needs: nothing (None) or this decoder instead of its converter.
+Planned = dict[int, ColumnDecoder | None]
 
-def parse_body(body: bytes) -> Any:
-    """A JSON body; an object's members stay undecoded (`msgspec.Raw`) for `member` and
-    `decode_rows`. Raises ValueError when the body is not JSON."""
+
+class Body(NamedTuple):
+    """A /query body as read: (name, type) columns, rows, what the typed pass left to do, meta."""
+
+    columns: list[tuple[str, str]]
+    rows: Any
+    planned: Planned
+    meta: Any
+
+
+class _Plan(NamedTuple):
+    rows: msgspec.json.Decoder[list[tuple[Any, ...]]]  # the rows member alone
+    body: msgspec.json.Decoder[Any]  # a whole body whose columns have exactly these types
+    planned: Planned
+
+
+def parse_body(body: bytes, expect: tuple[str, ...] = ()) -> Any:
+    """A JSON body, in one typed pass if its columns have the types `expect`; otherwise an
+    object's members stay undecoded for `read`. Raises ValueError when the body is not JSON."""
+    plan = _plan(expect) if expect else None
+    if plan is not None:
+        try:
+            return plan.body.decode(body)
+        except msgspec.ValidationError:
+            pass  # other columns, or a value the plan did not expect
     try:
         return _MEMBERS.decode(body)
-    except msgspec.ValidationError:  # JSON, but not an object: let the caller judge its shape
+    except msgspec.ValidationError:  # JSON, but not an object: `read` judges its shape
         return _EXACT.decode(body)
+
+
+def read(body: Any) -> Body:
+    """The parts of what `parse_body` returned; KeyError, TypeError or AttributeError when
+    the body does not have the shape of a /query answer."""
+    if isinstance(body, msgspec.Struct):  # decoded in one pass
+        whole: Any = body
+        types = tuple(c.type for c in whole.columns)
+        plan = _plan(types)
+        assert plan is not None  # the plan that decoded it
+        names = [c.name for c in whole.columns]
+        return Body(list(zip(names, types, strict=True)), whole.rows, plan.planned, whole.meta)
+    columns = [(str(c["name"]), str(c["type"])) for c in member(body["columns"])]
+    rows, planned = decode_rows(body["rows"], [t for _, t in columns])
+    return Body(columns, rows, planned, member(body.get("meta")))
 
 
 def member(value: Any) -> Any:
     """A member of a parsed body, decoded (numbers exact) if it is still raw."""
     return _EXACT.decode(value) if isinstance(value, msgspec.Raw) else value
-
-
-#: What a planned column still needs: nothing (None) or this decoder instead of its converter.
-Planned = dict[int, ColumnDecoder | None]
-
-
-class _Plan(NamedTuple):
-    decoder: msgspec.json.Decoder[list[tuple[Any, ...]]]
-    planned: Planned
 
 
 def decode_rows(rows: Any, types: Sequence[str]) -> tuple[Any, Planned]:
@@ -71,7 +103,7 @@ def decode_rows(rows: Any, types: Sequence[str]) -> tuple[Any, Planned]:
     plan = _plan(tuple(types))
     if plan is not None:
         try:
-            return plan.decoder.decode(rows), plan.planned
+            return plan.rows.decode(rows), plan.planned
         except msgspec.ValidationError:
             pass  # a value the plan did not expect: the converters judge it, as always
     return _EXACT.decode(rows), {}
@@ -87,16 +119,25 @@ def _plan(types: tuple[str, ...]) -> _Plan | None:
         return None
     exact = any(_needs_exact_text(t) for t in parsed)
     wires = [_wire(t, exact) for t in parsed]
-    decoder = msgspec.json.Decoder(
-        list[tuple[tuple(w for w, _ in wires)]],  # type: ignore[misc]
-        strict=False,  # 64-bit and wider integers arrive as strings
-        float_hook=JSONNumber if exact else None,
-    )
+    # types made at run time, hence `Any` to the type checker
+    generic: Any = tuple, list, Literal
+    row, table, literal = generic
+    rows = table[row[tuple(w for w, _ in wires)]]
+    columns = row[
+        tuple(msgspec.defstruct("Column", [("name", str), ("type", literal[t])]) for t in types)
+    ]
+    body = msgspec.defstruct("Body", [("columns", columns), ("rows", rows), ("meta", Any, None)])
+    options: dict[str, Any] = {
+        "strict": False,  # 64-bit and wider integers arrive as strings
+        "float_hook": JSONNumber if exact else None,
+    }
     planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
     for i, t in enumerate(parsed):
         if t.base.name in DECIMALS:  # already Decimals: only the column's scale is missing
             planned[i] = _scaled(at_scale(t.scale or 0), t.nullable)
-    return _Plan(decoder, planned)
+    return _Plan(
+        msgspec.json.Decoder(rows, **options), msgspec.json.Decoder(body, **options), planned
+    )
 
 
 def _scaled(quantize: Callable[[Decimal], Decimal], nullable: bool) -> ColumnDecoder:

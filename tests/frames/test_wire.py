@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 import paid_dbapi
@@ -69,6 +71,22 @@ def test_typed_and_plain_passes_agree(typed: list[tuple[Any, ...]], plain_parse:
     assert fingerprint(typed) == fingerprint(run(QUERY))
 
 
+def test_a_repeated_query_is_read_in_one_pass_alike(typed: list[tuple[Any, ...]]) -> None:
+    with paid_dbapi.connect(demo=True) as conn:
+        cur = conn.cursor()
+        cur.execute(QUERY)
+        expect = tuple(d[1] for d in cur.description or ())
+        assert fingerprint(cur.execute(QUERY).fetchall()) == fingerprint(typed)
+        cur.execute("SELECT 1 AS other")  # other columns: split and planned anew
+        assert cur.fetchall() == [(1,)]
+    body = json.dumps({"meta": {}, "columns": [{"name": "n", "type": "UInt64"}], "rows": [["7"]]})
+    one_pass = wire.parse_body(body.encode(), ("UInt64",))
+    assert wire.read(one_pass).rows == [(7,)]
+    assert type(one_pass) is not dict  # one typed pass, nothing left raw
+    assert type(wire.parse_body(body.encode(), ("Int8",))) is dict  # other types: split
+    assert len(expect) == len(EDGES)
+
+
 def test_typed_and_plain_passes_agree_on_many_rows(
     plain_parse: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,3 +98,40 @@ def test_typed_and_plain_passes_agree_on_many_rows(
     plain = run(sql)
     monkeypatch.undo()
     assert fingerprint(run(sql)) == fingerprint(plain)
+
+
+ODD_BODIES = [
+    # values a typed plan refuses: the plain parse and the converters decide, as always
+    ({"x": "UInt64"}, [["1"], [None]]),
+    ({"x": "String"}, [[5]]),
+    ({"x": "Bool"}, [[1], [True]]),
+    ({"x": "Float64"}, [["nan"], [None], [1]]),
+    ({"x": "Date"}, [["2026-11-01"], [None]]),
+    ({"x": "Decimal(10, 2)", "y": "UUID"}, [["1.5", "6A0E1F8E5B6C4D3E9F000123456789AB"]]),
+]
+
+
+@pytest.mark.parametrize(("columns", "rows"), ODD_BODIES)
+def test_odd_bodies_decode_as_the_plain_parse_does(
+    columns: dict[str, str], rows: list[list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(
+        {"columns": [{"name": n, "type": t} for n, t in columns.items()], "rows": rows}
+    ).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+
+    def fetch() -> Any:
+        """Twice on one cursor: the second body has the first one's columns (one-pass read)."""
+        answers = []
+        with paid_dbapi.connect("key", base_url="https://odd.invalid", transport=transport) as conn:
+            cur = conn.cursor()
+            for _ in range(2):
+                try:
+                    answers.append(fingerprint(cur.execute("SELECT 1").fetchall()))
+                except paid_dbapi.Error as exc:
+                    answers.append((type(exc).__name__, str(exc)))
+        return answers
+
+    typed = fetch()
+    monkeypatch.setattr(wire, "_plan", lambda types: None)
+    assert typed == fetch()
