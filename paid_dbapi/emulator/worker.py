@@ -136,6 +136,7 @@ class Worker:
         database: str | None = None,
         settings: Mapping[str, str] | None = None,
         label: str = "worker",
+        readonly: int = 1,
     ) -> None:
         self.limits = limits
         self.label = label
@@ -150,6 +151,9 @@ class Worker:
                 **(settings or {}),
             },
             "result_bytes": limits.result_bytes,
+            # 2 still forbids writes but lets trusted SQL use format() and SETTINGS (the
+            # gateway's encoder); queries judged by the guard can use neither.
+            "readonly": 2 if readonly == 2 else 1,
         }
         self._lock = threading.Lock()  # one query at a time; guards _child
         self._child: _Child | None = None
@@ -418,7 +422,7 @@ def _locked_session(config: dict[str, Any]) -> Any:
         session.query(f"SET {name} = {value}", "TSVRaw")
     if config["database"]:
         session.query(f"USE `{config['database']}`", "TSVRaw")
-    session.query("SET readonly = 1", "TSVRaw")
+    session.query(f"SET readonly = {int(config.get('readonly', 1))}", "TSVRaw")
     return session
 
 

@@ -113,8 +113,13 @@ class Gateway:
             raise ValueError(f"on_truncation must be one of {', '.join(TRUNCATION_MODES)}")
         self.upstream = upstream
         self.local = local or LocalEngine()
-        self.catalog = Catalog(self.local, upstream, database, catalog_ttl)
+        self.catalog = Catalog(upstream, database, catalog_ttl)
         self.on_truncation = on_truncation
+
+    def close(self) -> None:
+        """Stop the local engines."""
+        self.catalog.close()
+        self.local.close()
 
     @property
     def database(self) -> str:
@@ -191,7 +196,7 @@ class Gateway:
         summary: dict[str, str] = {}
         if plan.route is sql.Route.LOCAL:
             logger.debug("query %s answered from the local catalog", request.query_id)
-            body = self.catalog.answer(request.api_key, plan.sql, fmt, database)
+            body = self.catalog.answer(request.api_key, plan.sql, fmt)
         else:
             answer = self.upstream.query(request.api_key, plan.sql)
             limit = self._row_limit(answer, params, summary)

@@ -16,12 +16,12 @@ import secrets
 import threading
 import time
 
-from ..emulator.guard import Policy, vet
+from ..emulator.guard import Policy
 from ..literals import quote_string
 from ..metadata import ViewInfo
 from ..types import parse_type
 from .errors import ClickHouseError
-from .local import LocalEngine, quote_identifier
+from .local import Engine, quote_identifier
 from .sql import SERVER_FUNCTIONS
 from .upstream import Upstream
 
@@ -62,7 +62,7 @@ def structure(columns: list[tuple[str, str]]) -> str:
 def ddl(database: str, views: list[ViewInfo]) -> list[str]:
     """Statements creating `database` with one empty table per view, comments included."""
     db = quote_identifier(database)
-    statements = [f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}"]
+    statements = [f"CREATE DATABASE {db}"]
     for view in views:
         columns = ", ".join(
             f"{quote_identifier(c.name)} {checked_type(c.type)} "
@@ -77,16 +77,13 @@ def ddl(database: str, views: list[ViewInfo]) -> list[str]:
 
 
 class Catalog:
-    """The views of the account, mirrored locally; refreshed with a short TTL."""
+    """The views of the account, mirrored in a locked-down engine; refreshed with a short TTL."""
 
-    def __init__(
-        self, local: LocalEngine, upstream: Upstream, database: str, ttl: float = DEFAULT_TTL
-    ) -> None:
+    def __init__(self, upstream: Upstream, database: str, ttl: float = DEFAULT_TTL) -> None:
         if not _IDENTIFIER.match(database) or database.lower() in (
             "system", "information_schema", "default",
         ):  # fmt: skip
             raise ValueError(f"invalid catalog database name: {database!r}")
-        self.local = local
         self.upstream = upstream
         self.database = database
         self.ttl = ttl
@@ -94,7 +91,14 @@ class Catalog:
         self._secret = secrets.token_bytes(32)
         self._seen: dict[bytes, tuple[float, frozenset[str]]] = {}
         self._loaded = ""
-        self._lock = threading.RLock()
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
 
     def _fingerprint(self, api_key: str) -> bytes:
         return hmac.new(self._secret, api_key.encode(), hashlib.sha256).digest()
@@ -108,12 +112,15 @@ class Catalog:
             return seen[1]
         views = self.upstream.schema(api_key)
         document = json.dumps([(v.name, v.comment, v.columns) for v in views], default=str)
+        names = frozenset(v.name for v in views)
         with self._lock:
             if document != self._loaded:
-                for statement in ddl(self.database, views):
-                    self.local.query(statement)
-                self._loaded = document
-            names = frozenset(v.name for v in views)
+                engine = Engine(ddl(self.database, views), database=self.database,
+                                label="gateway catalog")  # fmt: skip
+                engine.start()
+                if self._engine is not None:
+                    self._engine.close()
+                self._engine, self._loaded = engine, document
             self._seen = {k: v for k, v in self._seen.items() if v[0] > now}
             self._seen[fingerprint] = (now + self.ttl, names)
         return names
@@ -129,16 +136,9 @@ class Catalog:
             qualified |= {(schema, t) for t in names}
         return Policy(views, frozenset(qualified), SERVER_FUNCTIONS, STATEMENT_KINDS)
 
-    def _run_trusted(self, sql: str) -> str:
-        """The guard's own SQL; failures carry ClickHouse's text, as the guard expects."""
-        try:
-            return self.local.query(sql).decode("utf-8", "replace")
-        except ClickHouseError as exc:
-            raise RuntimeError(exc.body(self.local.version).decode()) from None
-
-    def answer(self, api_key: str, sql: str, fmt: str, database: str) -> bytes:
-        """Answer a metadata query locally, in `fmt`, after the guard has judged it."""
+    def answer(self, api_key: str, sql: str, fmt: str) -> bytes:
+        """Answer a metadata query in `fmt`, judged by the guard inside the catalog's engine."""
         views = self.views(api_key)
-        with self._lock:
-            statement = vet(sql, self.policy(views), self._run_trusted)
-            return self.local.query(statement, fmt, database=database)
+        engine = self._engine
+        assert engine is not None  # views() loaded it
+        return engine.query(sql, fmt, policy=self.policy(views))

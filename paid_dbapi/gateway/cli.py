@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 on_truncation=args.on_truncation,
                 catalog_ttl=args.catalog_ttl,
             )
+            stack.callback(gateway.close)
             url = stack.enter_context(
                 serve(
                     gateway, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,

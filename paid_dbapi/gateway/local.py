@@ -1,20 +1,39 @@
-"""The gateway's local ClickHouse: the catalog's empty tables and ClickHouse's own encoders.
+"""The gateway's local ClickHouse: locked-down chDB workers for the catalog and for encoding.
 
-One small adapter over embedded ClickHouse (chDB), so the engine behind it is one place to
-change. It holds no data: only empty tables mirroring GET /schema, and it encodes rows the
-Analytics API returned, passed as a query parameter (never spliced into SQL text).
+Each engine is the emulator's worker: a chDB session in a child process, read-only once set
+up, holding nothing but what its setup created. The catalog engine holds the empty tables
+that mirror GET /schema and runs clients' metadata SQL after the guard (inside the worker)
+has judged it. The encoder holds nothing: it reads the rows the API returned and writes them in
+the client's format, with ClickHouse's defaults plus the client's format settings.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import threading
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from .errors import CODES, ClickHouseError
+from ..emulator.guard import Policy
+from ..emulator.worker import EngineError, Limits, Worker
+from .errors import ClickHouseError
 
 logger = logging.getLogger(__name__)
+
+#: The limits of one local statement; results are as large as the API's (10,000 rows).
+LIMITS = Limits(
+    row_limit=10**9, timeout=30.0, memory_limit=2 * 1024**3, result_bytes=256 * 1024**2
+)
+#: The encoder's largest statement: a result of the API's 10,000 rows as JSON text, and more.
+MAX_QUERY_BYTES = 256 * 1024**2
+#: A ClickHouse server's defaults where the worker's (made for the API's JSON) differ, and the
+#: settings the gateway's reading of the API's rows depends on.
+SERVER_SETTINGS: dict[str, str] = {
+    "output_format_json_quote_64bit_integers": "0",
+    "output_format_json_quote_denormals": "0",
+    "result_overflow_mode": "'throw'",
+    "max_result_rows": "0",
+    "input_format_parallel_parsing": "0",
+    "allow_introspection_functions": "0",
+}
 
 
 def quote_identifier(name: str) -> str:
@@ -22,56 +41,64 @@ def quote_identifier(name: str) -> str:
     return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
-_ERROR = re.compile(
-    r"Code: (\d+)\. DB::Exception: (.*?)(?: \(([A-Z_0-9]+)\))?(?: \(version [^)]*\))?\s*$", re.S
-)
-_PATH = re.compile(r"(?:/[\w.-]+){2,}")
-_NAMES = {code: name for name, (code, _) in CODES.items()}
+def _clickhouse_error(exc: EngineError) -> ClickHouseError:
+    return ClickHouseError(exc.name if exc.name.isupper() else "UNKNOWN_EXCEPTION", exc.message)
+
+
+class Engine:
+    """One worker: `query(sql, fmt)` returns ClickHouse's encoding; errors: ClickHouseError."""
+
+    def __init__(
+        self,
+        setup: Sequence[str] = (),
+        *,
+        database: str | None = None,
+        settings: Mapping[str, str] | None = None,
+        label: str = "gateway engine",
+        readonly: int = 1,
+    ) -> None:
+        self._worker = Worker(
+            setup,
+            limits=LIMITS,
+            database=database,
+            settings={**SERVER_SETTINGS, **(settings or {})},
+            label=label,
+            readonly=readonly,
+        )
+
+    def start(self) -> None:
+        """Start the process now rather than on the first query."""
+        self._worker.start()
+
+    def close(self) -> None:
+        self._worker.close()
+
+    def query(self, sql: str, fmt: str = "TSVRaw", policy: Policy | None = None) -> bytes:
+        """Run one statement (judged by the guard first when `policy` is given)."""
+        try:
+            return self._worker.query_bytes(sql, fmt, policy=policy)
+        except EngineError as exc:
+            raise _clickhouse_error(exc) from None
 
 
 class LocalEngine:
-    """Embedded ClickHouse for metadata and encoding; one query at a time."""
+    """The encoder: an empty engine for trusted SQL built by the gateway, and ClickHouse's
+    parser. Read-only at level 2: no writes, but its own SQL may use format() and SETTINGS."""
 
     def __init__(self) -> None:
-        from chdb import session  # imported lazily: the driver must work without chDB
+        # the API's rows travel inside the SQL text, as a string literal
+        self._engine = Engine(
+            label="gateway encoder", readonly=2, settings={"max_query_size": str(MAX_QUERY_BYTES)}
+        )
+        self.version = self.query("SELECT version()").decode().strip()
 
-        self._session: Any = session.Session()  # type: ignore[no-untyped-call]
-        self._lock = threading.Lock()
-        for statement in (
-            "SET session_timezone = 'UTC'",
-            "SET input_format_parallel_parsing = 0",
-            "SET implicit_select = 0",
-            "SET allow_introspection_functions = 0",
-        ):
-            self.query(statement)
-        self.version = self.query("SELECT version()", "TSVRaw").decode().strip()
-
-    def query(
-        self,
-        sql: str,
-        fmt: str = "TSVRaw",
-        params: dict[str, str] | None = None,
-        database: str | None = None,
-    ) -> bytes:
-        """Run `sql` (in `database`) and return the answer in `fmt`; errors: ClickHouseError."""
-        with self._lock:
-            try:
-                if database is not None:
-                    self._session.query(f"USE {quote_identifier(database)}", "TSVRaw")
-                result = self._session.query(sql, fmt, params=params or {})
-            except Exception as exc:  # chDB raises its own type with ClickHouse's text
-                raise _error(str(exc)) from None
-        return bytes(result.bytes())
+    def query(self, sql: str, fmt: str = "TSVRaw") -> bytes:
+        """Run trusted SQL built by the gateway."""
+        return self._engine.query(sql, fmt)
 
     def explain_ast(self, sql: str) -> str:
         """ClickHouse's own syntax tree of `sql` (EXPLAIN AST); runs nothing."""
         return self.query(f"EXPLAIN AST {sql}").decode("utf-8", "replace")
 
-
-def _error(text: str) -> ClickHouseError:
-    """ClickHouse's error text as a ClickHouseError, without file paths."""
-    match = _ERROR.search(text.strip())
-    if not match:
-        return ClickHouseError("UNKNOWN_EXCEPTION", _PATH.sub("<path>", text.strip())[:1000])
-    name = match.group(3) or _NAMES.get(int(match.group(1)), "UNKNOWN_EXCEPTION")
-    return ClickHouseError(name, _PATH.sub("<path>", match.group(2))[:1000], int(match.group(1)))
+    def close(self) -> None:
+        self._engine.close()

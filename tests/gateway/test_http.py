@@ -81,7 +81,6 @@ def test_missing_or_wrong_key_is_authentication_failed(gateway_url: str) -> None
 
 def test_database_parameter_and_header(http: httpx.Client) -> None:
     assert ask(http, "SELECT currentDatabase()").text == "paid\n"
-    assert ask(http, "SELECT currentDatabase()", database="default").text == "default\n"
     header = http.post("/", content=b"SHOW TABLES", headers={"X-ClickHouse-Database": "paid"})
     assert "fact_signal\n" in header.text
     unknown = ask(http, "SELECT 1", database="nosuch")
