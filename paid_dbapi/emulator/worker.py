@@ -404,7 +404,11 @@ def child_main() -> None:
             request = pickle.loads(_read_frame(requests))
         except EOFError:
             os._exit(0)
-        header, payload = _answer(session, request, config["result_bytes"])
+        try:
+            header, payload = _answer(session, request, config["result_bytes"])
+        except Exception:  # a bug of ours: answer, and keep serving
+            header, payload = {"ok": False, "kind": "engine", "name": "INTERNAL",
+                               "message": "internal error"}, None  # fmt: skip
         _send(replies, header, payload)
 
 
@@ -449,8 +453,8 @@ def _answer(
     parts = data.split(b"\n", 2)
     if len(parts) < 3:
         return {"ok": False, "kind": "engine", "name": "INTERNAL", "message": "no header"}, None
-    names, types, rows = parts
-    return {"ok": True, "names": json.loads(names), "types": json.loads(types)}, rows
+    names, types = (json.loads(line.decode("utf-8", "replace")) for line in parts[:2])
+    return {"ok": True, "names": names, "types": types}, parts[2]
 
 
 def _execute(session: Any, sql: str, fmt: str) -> bytes:
