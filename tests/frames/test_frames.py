@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import httpx
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -221,6 +222,17 @@ def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
     with paid_dbapi.connect(demo=True) as conn:
         frame = conn.cursor().execute("SELECT toDecimal256('1.5', 40) AS wide").fetch_polars()
     assert frame["wide"].to_list() == ["1.5" + "0" * 39]  # polars' Decimal stops at 38 digits
+
+
+def test_a_value_arrow_cannot_hold_is_a_data_error_naming_the_column() -> None:
+    """An Int64 past 64 bits (a Python int holds it, Arrow's int64 cannot)."""
+    body = b'{"columns": [{"name": "big", "type": "Int64"}], "rows": [["9223372036854775808"]]}'
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with paid_dbapi.connect("key", base_url="https://odd.invalid", transport=transport) as conn:
+        cur = conn.cursor()
+        assert cur.execute("SELECT 1").fetchall() == [(9223372036854775808,)]
+        with pytest.raises(DataError, match=r"column 'big' cannot be held by Arrow as Int64"):
+            cur.execute("SELECT 1").fetch_arrow_table()
 
 
 NULLS = (
