@@ -467,7 +467,8 @@ def _json_kind(t: ClickHouseType) -> type:
 def _variant(t: ClickHouseType, naive_tz: str | None) -> Converter:
     """A Variant value carries no tag on the wire: it is decoded by the member its JSON kind
     names when only one member has that kind (so `Variant(String, Decimal(10, 2))` keeps exact
-    Decimals), and passes through as sent otherwise."""
+    Decimals), and passes through as sent otherwise. Beside a String member, a float's `nan`
+    or `inf` (sent as text) stays a string."""
     members: dict[type, list[ClickHouseType]] = {}
     for member in t.args:
         members.setdefault(_json_kind(member), []).append(member)
@@ -479,8 +480,12 @@ def _variant(t: ClickHouseType, naive_tz: str | None) -> Converter:
 
     def convert(value: Any) -> Any:
         kind = type(value)
-        if kind is int or kind is JSONNumber:
-            kind = float
+        if (
+            kind is int
+            or kind is JSONNumber
+            or (kind is str and str not in members and value in ("nan", "inf", "-inf"))
+        ):
+            kind = float  # a non-finite float is sent as text
         member = by_kind.get(kind)
         return plain_json(value) if member is None else member(value)
 
