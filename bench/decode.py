@@ -4,7 +4,8 @@ parsing the same body.
 Builds a 10,000-row, 12-column /query answer (the mix of types the service sends), serves
 it from a mocked transport, and prints the best time of each against `orjson.loads` and
 `json.loads` of the same body (plain parses that keep neither Decimals nor types), their
-ratios and peak memory. Targets: fetchall at most 2x orjson.loads, Arrow at most 1.5x.
+ratios and peak memory. Times are this process's CPU time, so that other load on the
+machine skews the ratios less. Targets: fetchall at most 2x orjson.loads, Arrow at most 1.5x.
 Run: python bench/decode.py [--rows N] [--repeat R]
 """
 
@@ -81,9 +82,9 @@ def main() -> None:
     for _ in range(args.repeat):
         for name, fn in runs.items():
             gc.collect()  # start each run from the same heap state
-            started = time.perf_counter()
+            started = time.process_time()
             fn()
-            timings[name].append(time.perf_counter() - started)
+            timings[name].append(time.process_time() - started)
     tracemalloc.start()
     driver()
     _, peak = tracemalloc.get_traced_memory()

@@ -1,7 +1,9 @@
 """Emulator overhead: each cookbook query through the HTTP API versus directly on chDB.
 
-Both run in the same process on the same data; prints per-query medians, the overhead
-ratio (HTTP / direct), and p50/p99 latency under 8 concurrent HTTP clients.
+The baseline is a chDB session in this process holding the same organization's data; the
+HTTP path goes through uvicorn, the guard and the organization's worker process. Prints
+per-query medians, the overhead ratio (HTTP / direct), p50/p99 latency under concurrent
+clients, and the memory (RSS) of the organization's worker process.
 Run: python bench/emulator.py [--scale 4.8] [--repeat 5] [--clients 8]
 """
 
@@ -10,19 +12,28 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
+from chdb import session
 
 from paid_dbapi.emulator import Emulator
 from paid_dbapi.emulator.cookbook import COOKBOOK
-from paid_dbapi.emulator.engine import Engine, Limits
 
 
-def timed(fn: object) -> float:
+def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
-    fn()  # type: ignore[operator]
+    fn()
     return time.perf_counter() - started
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
 
 
 def main() -> None:
@@ -31,11 +42,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    started = time.perf_counter()
     emulator = Emulator(scale=args.scale)
-    print(f"data generated in {time.perf_counter() - started:.1f}s (scale {args.scale})")
     org = emulator.dataset.organizations[0]
-    engine, limits = Engine(), Limits(row_limit=10_000, timeout=30, memory_limit=2 * 1024**3)
+    started = time.perf_counter()
+    emulator.start([org.name])
+    print(f"worker of {org.name} ready in {time.perf_counter() - started:.1f}s "
+          f"(scale {args.scale})")  # fmt: skip
+    direct = session.Session()
+    for sql in emulator.dataset.setup_sql(org):
+        direct.query(sql)
+    direct.query(f"USE `{org.database}`")
     with emulator.serve() as url:
         client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {org.api_key}"})
         signals = client.post("/query", json={"query": "SELECT count() FROM fact_signal"}).json()
@@ -45,15 +61,15 @@ def main() -> None:
         for name, sql in COOKBOOK.items():
 
             def direct_run(sql: str = sql) -> None:
-                engine.run(org.database, sql, limits)
+                direct.query(sql, "JSONCompactEachRowWithNamesAndTypes").bytes()
 
             def http_run(sql: str = sql) -> None:
                 client.post("/query", json={"query": sql}).raise_for_status()
 
-            direct = statistics.median(timed(direct_run) for _ in range(args.repeat))
-            http = statistics.median(timed(http_run) for _ in range(args.repeat))
-            ratios.append(http / direct)
-            print(f"{name[:42]:42} {direct * 1000:10.1f} {http * 1000:10.1f} {http / direct:7.2f}")
+            d = statistics.median(timed(direct_run) for _ in range(args.repeat))
+            h = statistics.median(timed(http_run) for _ in range(args.repeat))
+            ratios.append(h / d)
+            print(f"{name[:42]:42} {d * 1000:10.1f} {h * 1000:10.1f} {h / d:7.2f}")
         print(f"\nmedian overhead ratio (HTTP / direct): {statistics.median(ratios):.2f}")
 
         queries = list(COOKBOOK.values()) * 2
@@ -70,6 +86,9 @@ def main() -> None:
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         print(f"{args.clients} concurrent clients, {len(latencies)} queries: "
               f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")  # fmt: skip
+        pid = emulator.app.engine.worker(org).pid
+        assert pid is not None
+        print(f"RSS of the worker of {org.name}: {rss_mib(pid):.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .exceptions import DataError
 from .types import (
     CALENDAR_INTERVALS,
     DATES,
@@ -179,10 +180,15 @@ def column_array(
     """One result column as an Arrow array; `raw` holds the values as the server sent them."""
     type_ = arrow_type(t, naive_timezone)
     b = t.base
-    if b.name == "DateTime64" and (b.precision or 0) > 6:
-        # Python keeps microseconds; ClickHouse's own text carries every digit.
-        text = pa.array(raw, pa.large_string())
-        return _zoned(text.cast(pa.timestamp(type_.unit)), type_.tz)
+    if b.name in DATETIMES:
+        # ClickHouse's own text carries every digit (Python keeps microseconds) and casts in C.
+        try:
+            naive = pa.array(raw, pa.large_string()).cast(pa.timestamp(type_.unit))
+            return _zoned(naive, type_.tz)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. text with an offset: as decoded
+            pass
+    if b.name == "Time64" and type_.unit == "ns":  # Python's timedelta stops at 1 us
+        return pa.array([None if v is None else _nanoseconds(v) for v in raw], type_)
     if b.name in INTERVAL_UNITS:  # counts from the server: Python's timedelta stops at 1 us
         counts = pa.array(raw).cast(pa.int64())
         per_second = INTERVAL_SECONDS.get(b.name, 1)
@@ -193,6 +199,18 @@ def column_array(
     storage = _storage_type(type_)
     array = pa.array(values, storage)
     return array if storage == type_ else array.cast(type_)
+
+
+def _nanoseconds(value: Any) -> int:
+    """ClickHouse `Time64` text `[-]hhh:mm:ss[.fffffffff]` (or whole seconds) in nanoseconds."""
+    if isinstance(value, int):
+        return value * 10**9
+    text = str(value)
+    hours, minutes, seconds = text.lstrip("-").split(":")
+    whole, _, frac = seconds.partition(".")
+    total = (int(hours) * 3600 + int(minutes) * 60 + int(whole)) * 10**9
+    total += int((frac + "000000000")[:9])
+    return -total if text.startswith("-") else total
 
 
 def _storage_type(t: pa.DataType) -> pa.DataType:
@@ -229,10 +247,12 @@ def to_table(
     naive_timezone: str | None = None,
 ) -> pa.Table:
     """A table from decoded `values` (one sequence per column) and the server's `raw` ones."""
-    arrays = [
-        column_array(_parse(text), decoded, sent, naive_timezone)
-        for (_, text), decoded, sent in zip(columns, values, raw, strict=True)
-    ]
+    arrays = []
+    for (name, text), decoded, sent in zip(columns, values, raw, strict=True):
+        try:
+            arrays.append(column_array(_parse(text), decoded, sent, naive_timezone))
+        except (pa.ArrowException, ValueError, TypeError, ArithmeticError) as exc:
+            raise DataError(f"column {name!r} cannot be held by Arrow as {text}: {exc}") from None
     return pa.Table.from_arrays(arrays, schema=schema(columns, naive_timezone))
 
 

@@ -58,6 +58,9 @@ class Cursor:
         self._result = _Result([], [], [])
         self._rows: list[Row] | None = None
         self._pos = 0
+        self._arrow: tuple[int, pyarrow.Table] | None = None  # (position, remaining rows)
+        #: The column types of the last result: a body with the same ones is read in one pass.
+        self._types: tuple[str, ...] = ()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -75,6 +78,7 @@ class Cursor:
         self._closed = True
         self._result = _Result([], [], [])
         self._rows = None
+        self._arrow = None
 
     def _check_open(self) -> None:
         if self._closed:
@@ -90,6 +94,7 @@ class Cursor:
         self._result = _Result([], [], [])
         self._rows = None
         self._pos = 0
+        self._arrow = None
 
     def execute(
         self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
@@ -98,8 +103,12 @@ class Cursor:
         self._check_open()
         self._reset()
         sql = bind_parameters(operation, parameters)
+        expect = self._types
         body = self.connection._client.request(
-            "POST", "/query", json_body={"query": sql}, parse=wire.parse_body
+            "POST",
+            "/query",
+            json_body={"query": sql},
+            parse=lambda content: wire.parse_body(content, expect),
         )
         self._load(body)
         return self
@@ -113,9 +122,8 @@ class Cursor:
 
     def _load(self, body: Any) -> None:
         try:
-            columns = [(str(c["name"]), str(c["type"])) for c in wire.member(body["columns"])]
-            raw_rows, final = wire.decode_rows(body["rows"], [t for _, t in columns])
-            meta = wire.member(body.get("meta")) or {}
+            columns, raw_rows, planned, meta = wire.read(body)
+            meta = meta or {}
             if not isinstance(raw_rows, list):
                 raise TypeError("rows is not a list")
         except (KeyError, TypeError, AttributeError) as exc:
@@ -125,7 +133,8 @@ class Cursor:
         decoders = [
             (i, decoder)
             for i, (_, type_text) in enumerate(columns)
-            if i not in final and (decoder := column_decoder(type_text, naive_tz)) is not None
+            if (decoder := planned[i] if i in planned else column_decoder(type_text, naive_tz))
+            is not None
         ]
         result = _decode(columns, raw_rows, decoders)
         self.truncated = truncated
@@ -144,6 +153,7 @@ class Cursor:
                     TruncatedResultWarning,
                 )
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
+        self._types = tuple(type_text for _, type_text in columns)
         self._result = result
         self.rowcount = len(raw_rows)
         elapsed = meta.get("elapsedMs")
@@ -192,15 +202,23 @@ class Cursor:
         Built from the decoded columns, never from row tuples: Decimals stay `decimal128/256`,
         64-bit integers stay 64-bit, time stamps keep the column's unit and zone.
         """
+        table = self._remaining_table()
+        self._pos = self.rowcount
+        return table
+
+    def _remaining_table(self) -> pyarrow.Table:
+        """The rows from the current position as Arrow, built once per position."""
         self._check_result()
         _require("pyarrow", "arrow")
         from . import arrow
 
-        result = self._result.since(self._pos)
-        self._pos = self.rowcount
-        return arrow.to_table(
-            result.columns, result.values, result.raw, self.connection.naive_timezone
-        )
+        if self._arrow is None or self._arrow[0] != self._pos:
+            result = self._result.since(self._pos)
+            table = arrow.to_table(
+                result.columns, result.values, result.raw, self.connection.naive_timezone
+            )
+            self._arrow = (self._pos, table)
+        return self._arrow[1]
 
     def fetch_df(self) -> pandas.DataFrame:
         """All remaining rows as a pandas DataFrame, by way of `fetch_arrow_table` (extras
@@ -219,8 +237,9 @@ class Cursor:
         return to_polars(self.fetch_arrow_table())
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
-        """The remaining rows through the Arrow PyCapsule stream interface (consumes them)."""
-        return self.fetch_arrow_table().__arrow_c_stream__(requested_schema)
+        """The remaining rows through the Arrow PyCapsule stream interface. Exporting does not
+        move the cursor: readers such as DuckDB export once for the schema and again to scan."""
+        return self._remaining_table().__arrow_c_stream__(requested_schema)
 
     def __iter__(self) -> Iterator[Row]:
         while (row := self.fetchone()) is not None:

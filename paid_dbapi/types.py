@@ -299,17 +299,20 @@ def _to_int(value: Any) -> int:
     return value if type(value) is int else int(value)
 
 
-def _decimal_converter(scale: int) -> Converter:
-    """Decimals with the exponent of their column's scale: `1.5` in `Decimal(18, 4)` is
+def at_scale(scale: int) -> Callable[[Decimal], Decimal]:
+    """A Decimal with the exponent of its column's scale: `1.5` in `Decimal(18, 4)` is
     `Decimal('1.5000')`, as the service reports it (ClickHouse writes no trailing zeros)."""
-    quantize = operator.methodcaller(
-        "quantize", Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT
-    )
+    return operator.methodcaller("quantize", Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
+
+
+def _decimal_converter(scale: int) -> Converter:
+    """Decimals from number text (or a Decimal) at their column's scale (`at_scale`)."""
+    quantize = at_scale(scale)
 
     def convert(value: Any) -> Decimal:
         # A float is never produced by our body parser; stay exact anyway.
         exact = Decimal(repr(value) if isinstance(value, float) else value)
-        return quantize(exact)  # type: ignore[no-any-return]
+        return quantize(exact)
 
     return convert
 
@@ -663,10 +666,7 @@ def _fast_decoder(t: ClickHouseType, naive_tz: str | None) -> ColumnDecoder | No
     if name in FLOATS:
         return _mapped(float)
     if name in DECIMALS:
-        exponent = Decimal(1).scaleb(-(t.scale or 0))
-        return _mapped(
-            Decimal, operator.methodcaller("quantize", exponent, context=_DECIMAL_CONTEXT)
-        )
+        return _mapped(Decimal, at_scale(t.scale or 0))
     if name in DATES:
         return _mapped(dt.date.fromisoformat)
     if name in DATETIMES:

@@ -1,8 +1,10 @@
-"""The /query body parsed in one msgspec pass, planned from the column types it announces.
+"""The /query body decoded by msgspec, with a type per column planned from the column types.
 
-`parse_body` (the HTTP client's parser for /query) checks that the body is JSON and splits its
-top-level object without decoding the rows. `decode_rows` then decodes every row with a
-msgspec type per column where msgspec yields exactly the object the column's converter would
+`parse_body` (the HTTP client's parser for /query) checks that the body is JSON. When the
+body's columns have the types of the cursor's previous result (pages of an extract, a chart
+refreshed), it decodes the whole body in one typed pass; otherwise it splits the top-level
+object without decoding the rows, and `read` decodes them with the plan for the columns found.
+The plan gives each column the msgspec type that yields exactly the object its converter would
 (integers, floats, strings, UUIDs, dates, Decimals), and the plain JSON value, with non-integer
 numbers kept as exact text where a Decimal may need them, everywhere else. If the typed pass
 refuses a body, the plain parse runs instead, so results and errors never depend on the pass.
@@ -13,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
@@ -28,7 +30,9 @@ from .types import (
     STRINGS,
     TRANSPARENT,
     ClickHouseType,
+    ColumnDecoder,
     JSONNumber,
+    at_scale,
     parse_type,
 )
 
@@ -37,14 +41,53 @@ _EXACT = msgspec.json.Decoder(float_hook=JSONNumber)
 #: A top-level object with its members left undecoded.
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
+#: What a planned column still needs: nothing (None) or this decoder instead of its converter.
+Planned = dict[int, ColumnDecoder | None]
 
-def parse_body(body: bytes) -> Any:
-    """A JSON body; an object's members stay undecoded (`msgspec.Raw`) for `member` and
-    `decode_rows`. Raises ValueError when the body is not JSON."""
+
+class Body(NamedTuple):
+    """A /query body as read: (name, type) columns, rows, what the typed pass left to do, meta."""
+
+    columns: list[tuple[str, str]]
+    rows: Any
+    planned: Planned
+    meta: Any
+
+
+class _Plan(NamedTuple):
+    rows: msgspec.json.Decoder[list[tuple[Any, ...]]]  # the rows member alone
+    body: msgspec.json.Decoder[Any]  # a whole body whose columns have exactly these types
+    planned: Planned
+
+
+def parse_body(body: bytes, expect: tuple[str, ...] = ()) -> Any:
+    """A JSON body, in one typed pass if its columns have the types `expect`; otherwise an
+    object's members stay undecoded for `read`. Raises ValueError when the body is not JSON."""
+    plan = _plan(expect) if expect else None
+    if plan is not None:
+        try:
+            return plan.body.decode(body)
+        except msgspec.ValidationError:
+            pass  # other columns, or a value the plan did not expect
     try:
         return _MEMBERS.decode(body)
-    except msgspec.ValidationError:  # JSON, but not an object: let the caller judge its shape
+    except msgspec.ValidationError:  # JSON, but not an object: `read` judges its shape
         return _EXACT.decode(body)
+
+
+def read(body: Any) -> Body:
+    """The parts of what `parse_body` returned; KeyError, TypeError or AttributeError when
+    the body does not have the shape of a /query answer."""
+    if isinstance(body, msgspec.Struct):  # decoded in one pass
+        whole: Any = body
+        types = tuple(c.type for c in whole.columns)
+        plan = _plan(types)
+        assert plan is not None  # the plan that decoded it
+        names = [c.name for c in whole.columns]
+        return Body(list(zip(names, types, strict=True)), whole.rows, plan.planned, whole.meta)
+    columns = [(str(c["name"]), str(c["type"])) for c in member(body["columns"])]
+    rows, planned = decode_rows(body["rows"], [t for _, t in columns])
+    return Body(columns, rows, planned, member(body.get("meta")))
 
 
 def member(value: Any) -> Any:
@@ -52,23 +95,18 @@ def member(value: Any) -> Any:
     return _EXACT.decode(value) if isinstance(value, msgspec.Raw) else value
 
 
-class _Plan(NamedTuple):
-    decoder: msgspec.json.Decoder[list[tuple[Any, ...]]]
-    final: frozenset[int]  # columns whose decoded values need no converter
-
-
-def decode_rows(rows: Any, types: Sequence[str]) -> tuple[Any, frozenset[int]]:
-    """The rows of a body, and the indexes of the columns already holding their final values
-    (the others still go through their column decoder)."""
+def decode_rows(rows: Any, types: Sequence[str]) -> tuple[Any, Planned]:
+    """The rows of a body, and for the columns the typed pass decoded, what they still need
+    (the other columns go through their column decoder as usual)."""
     if not isinstance(rows, msgspec.Raw):
-        return rows, frozenset()
+        return rows, {}
     plan = _plan(tuple(types))
     if plan is not None:
         try:
-            return plan.decoder.decode(rows), plan.final
+            return plan.rows.decode(rows), plan.planned
         except msgspec.ValidationError:
             pass  # a value the plan did not expect: the converters judge it, as always
-    return _EXACT.decode(rows), frozenset()
+    return _EXACT.decode(rows), {}
 
 
 @functools.lru_cache(maxsize=256)
@@ -81,12 +119,31 @@ def _plan(types: tuple[str, ...]) -> _Plan | None:
         return None
     exact = any(_needs_exact_text(t) for t in parsed)
     wires = [_wire(t, exact) for t in parsed]
-    decoder = msgspec.json.Decoder(
-        list[tuple[tuple(w for w, _ in wires)]],  # type: ignore[misc]
-        strict=False,  # 64-bit and wider integers arrive as strings
-        float_hook=JSONNumber if exact else None,
+    # types made at run time, hence `Any` to the type checker
+    generic: Any = tuple, list, Literal
+    row, table, literal = generic
+    rows = table[row[tuple(w for w, _ in wires)]]
+    columns = row[
+        tuple(msgspec.defstruct("Column", [("name", str), ("type", literal[t])]) for t in types)
+    ]
+    body = msgspec.defstruct("Body", [("columns", columns), ("rows", rows), ("meta", Any, None)])
+    options: dict[str, Any] = {
+        "strict": False,  # 64-bit and wider integers arrive as strings
+        "float_hook": JSONNumber if exact else None,
+    }
+    planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
+    for i, t in enumerate(parsed):
+        if t.base.name in DECIMALS:  # already Decimals: only the column's scale is missing
+            planned[i] = _scaled(at_scale(t.scale or 0), t.nullable)
+    return _Plan(
+        msgspec.json.Decoder(rows, **options), msgspec.json.Decoder(body, **options), planned
     )
-    return _Plan(decoder, frozenset(i for i, (_, final) in enumerate(wires) if final))
+
+
+def _scaled(quantize: Callable[[Decimal], Decimal], nullable: bool) -> ColumnDecoder:
+    if nullable:
+        return lambda column: [None if v is None else quantize(v) for v in column]
+    return lambda column: list(map(quantize, column))
 
 
 def _wire(t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
@@ -123,13 +180,11 @@ def _wire(t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
 
 
 def _needs_exact_text(t: ClickHouseType) -> bool:
-    """True when a Decimal sits where the plan decodes untyped JSON (in a map or tuple)."""
-    name = t.base.name
-    if name == "Array" and t.base.args:
-        return _needs_exact_text(t.base.args[0])
-    if name in ("Map", "Tuple", "Nested", "Variant"):
-        return any(_contains_decimal(a) for a in t.base.args)
-    return False
+    """True when a Decimal sits where the plan decodes untyped JSON (anywhere but in arrays)."""
+    b = t.base
+    if b.name == "Array" and b.args:
+        return _needs_exact_text(b.args[0])
+    return b.name not in DECIMALS and any(_contains_decimal(a) for a in b.args)
 
 
 def _contains_decimal(t: ClickHouseType) -> bool:

@@ -45,7 +45,7 @@ COMMANDS = [
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[:50])
 def test_console_command(command: str) -> None:
     argv = shlex.split(command)
-    assert argv[0] in ("paid-sql", "paid-emulator")
+    assert argv[0] in ("paid-sql", "paid-emulator", "paid-gateway")
     r = subprocess.run([str(BIN / argv[0]), *argv[1:]], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip()

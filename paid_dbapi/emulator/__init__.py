@@ -1,27 +1,31 @@
 """A local emulator of the Paid Analytics API on embedded ClickHouse (chDB), with demo data.
 
-`Emulator()` generates the demo organizations' data once per process and answers the three
-endpoints in-process (`.transport()`) or over loopback HTTP (`.serve()`).
+`Emulator()` answers the three endpoints in-process (`.transport()`) or over loopback HTTP
+(`.serve()`). Each organization's queries run in its own worker process, which generates
+that organization's data when it is first used (or at `.start()`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TextIO
 
 import httpx
 
 from .app import PREFIX, App, Transport
 from .data import Dataset, demo_keys, load
-from .engine import Limits
+from .worker import Limits
 
 DEMO_BASE_URL = f"http://localhost{PREFIX}"
 DEFAULT_ROW_LIMIT = 10_000
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
+DEFAULT_RESULT_BYTES = 64 * 1024**2
 
 
 class Emulator:
@@ -35,6 +39,7 @@ class Emulator:
         row_limit: int = DEFAULT_ROW_LIMIT,
         timeout: float = DEFAULT_TIMEOUT,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        result_bytes: int = DEFAULT_RESULT_BYTES,
         rate_limit: float | None = None,
         latency: float = 0.0,
         fail_rate: float = 0.0,
@@ -42,7 +47,7 @@ class Emulator:
         self.dataset: Dataset = load(scale, seed)
         self.app = App(
             self.dataset,
-            Limits(row_limit=row_limit, timeout=timeout, memory_limit=memory_limit),
+            Limits(row_limit, timeout, memory_limit, result_bytes),
             rate_limit=rate_limit,
             latency=latency,
             fail_rate=fail_rate,
@@ -52,21 +57,33 @@ class Emulator:
         """Organization name -> API key (the first is the default demo organization)."""
         return {org.name: org.api_key for org in self.dataset.organizations}
 
+    def start(
+        self, orgs: Iterable[str] | None = None, status: Callable[[str], None] | None = None
+    ) -> None:
+        """Start the workers of `orgs` (default: all) now, generating their data in parallel;
+        `status` receives a progress line, then "" when the data is ready (see `tty_status`)."""
+        wanted = set(self.keys()) if orgs is None else set(orgs)
+        chosen = [org for org in self.dataset.organizations if org.name in wanted]
+        self.app.engine.start(chosen, status)
+
+    def close(self) -> None:
+        """Stop the worker processes now (a later query starts them again)."""
+        self.app.engine.close()
+
     def transport(self) -> httpx.BaseTransport:
         """An in-process httpx transport; use with base URL `DEMO_BASE_URL`."""
         return Transport(self.app)
 
     @contextlib.contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve over HTTP in a background thread; yields the base URL."""
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, sock: socket.socket | None = None
+    ) -> Iterator[str]:
+        """Serve over HTTP in a background thread (on `sock` if given, from `listen`); yields
+        the base URL."""
         import uvicorn
 
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
-        sock.bind((host, port))
-        bound = sock.getsockname()[1]
+        sock = sock or listen(host, port)
+        host, bound = sock.getsockname()[:2]
         server = uvicorn.Server(
             uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
         )
@@ -85,6 +102,35 @@ class Emulator:
             server.should_exit = True
             thread.join(timeout=15)
             sock.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port); OSError (EADDRINUSE...) when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if sys.platform != "win32":  # on Windows SO_REUSEADDR would share a busy port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def tty_status(stream: TextIO | None = None) -> Callable[[str], None] | None:
+    """A `status` callback that keeps one line up to date on `stream` (standard error by
+    default), or None when `stream` is not a terminal."""
+    out = stream or sys.stderr
+    if not out.isatty():
+        return None
+
+    def show(line: str) -> None:
+        out.write(f"\r\x1b[K{line}")
+        out.flush()
+
+    return show
 
 
 _default: Emulator | None = None
@@ -110,4 +156,12 @@ def demo_transport(org: str | None = None) -> tuple[httpx.BaseTransport, str]:
     return emulator.transport(), keys[name]
 
 
-__all__ = ["DEMO_BASE_URL", "Emulator", "default_emulator", "demo_keys", "demo_transport"]
+__all__ = [
+    "DEMO_BASE_URL",
+    "Emulator",
+    "default_emulator",
+    "demo_keys",
+    "demo_transport",
+    "listen",
+    "tty_status",
+]

@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,13 +26,20 @@ import httpx
 
 from ..literals import quote_string, render_literal
 from . import data
-from .engine import Engine, EngineError, Limits
-from .guard import VIEWS_POLICY, GuardError, vet
+from .engine import Engine
+from .guard import GuardError
 from .messages import engine_error
+from .worker import Cancelled, EngineError, Limits
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "/api/v2/experimental/analytics"
+#: Largest request body accepted (bigger ones get 413): a query is at most 100 kB of text.
+MAX_BODY_BYTES = 1024**2
+#: Requests of one organization in flight at once (more get 429). The server's threads number
+#: more than all organizations' shares together, so one organization never holds them all.
+MAX_PENDING_PER_ORG = 16
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 JSON_HEADERS = {"content-type": "application/json"}
 SIGNALS_DEFAULT_DAYS = 30
 
@@ -46,6 +54,8 @@ ENGINE_ERRORS = {
     "READONLY": (400, "NOT_A_SELECT"),
     "ACCESS_DENIED": (400, "FORBIDDEN_FUNCTION"),
     "UNKNOWN_FUNCTION": (400, "QUERY_ERROR"),
+    "RESULT_TOO_LARGE": (400, "RESULT_TOO_LARGE"),
+    "INTERNAL": (500, "INTERNAL_ERROR"),
 }
 
 
@@ -65,14 +75,19 @@ def error(status: int, code: str, message: str, details: str = "") -> Response:
 
 
 _PATH = re.compile(r"(?:/[\w.-]+){2,}")
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+_ADDRESS = re.compile(r"\b0x[0-9a-f]{6,}\b", re.I)
+_VERSION = re.compile(r"\s*\(version [^)]*\)")
 
 
 def sanitize(message: str) -> str:
-    """Remove internal database names, organization ids and file paths from a message."""
+    """Remove internal database names, ids, UUIDs, paths, addresses and versions."""
     for name in data.internal_names():
         message = message.replace(f"`{name}`.", "").replace(f"{name}.", "").replace(name, "")
     message = _PATH.sub("<path>", message)
-    return message[:1000]
+    message = _UUID.sub("<uuid>", message)
+    message = _ADDRESS.sub("<address>", message)
+    return _VERSION.sub("", message)[:1000]
 
 
 class _Bucket:
@@ -107,7 +122,7 @@ class App:
         latency: float = 0.0,
         fail_rate: float = 0.0,
     ) -> None:
-        self.engine = Engine()
+        self.engine = Engine(dataset, limits)
         self.dataset = dataset
         self.limits = limits
         self.rate_limit = rate_limit
@@ -117,14 +132,27 @@ class App:
         self._buckets: dict[str, _Bucket] = {}
         self._faults = random.Random(dataset.seed)
         self._lock = threading.Lock()
+        self._pending = {
+            org.api_key: threading.BoundedSemaphore(MAX_PENDING_PER_ORG)
+            for org in dataset.organizations
+        }
+        self._threads = ThreadPoolExecutor(
+            MAX_PENDING_PER_ORG * len(dataset.organizations) + 8, "paid-emulator"
+        )
         self._schemas: dict[str, bytes] = {}
 
     # -- entry point -------------------------------------------------------------------------
 
     def handle(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        cancel: threading.Event | None = None,
     ) -> Response:
-        """Answer one request (headers are lower-cased)."""
+        """Answer one request (headers are lower-cased); setting `cancel` stops its query."""
         if self.latency:
             time.sleep(self.latency)
         route = path[len(PREFIX) :] if path.startswith(PREFIX) else None
@@ -155,19 +183,31 @@ class App:
             if failing:
                 html = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
                 return Response(503, html, {"content-type": "text/html"})
+        if len(body) > MAX_BODY_BYTES:
+            return too_large()
+        pending = self._pending[org.api_key]
+        if not pending.acquire(blocking=False):
+            message = f"more than {MAX_PENDING_PER_ORG} requests at once"
+            response = error(429, "TOO_MANY_QUERIES", message, "retry after 1 s")
+            response.headers["retry-after"] = "1"
+            return response
         try:
             if route == "/query":
-                return self.query(org, body)
+                return self.query(org, body, cancel)
             if route == "/schema":
                 return Response(200, self.schema(org))
             return self.signals(org, parse_qs(query, keep_blank_values=True))
         except Exception:
             logger.exception("internal error while answering %s", route)
             return error(500, "INTERNAL_ERROR", "internal error")
+        finally:
+            pending.release()
 
     # -- endpoints ---------------------------------------------------------------------------
 
-    def query(self, org: data.Organization, body: bytes) -> Response:
+    def query(
+        self, org: data.Organization, body: bytes, cancel: threading.Event | None = None
+    ) -> Response:
         """POST /query: guard, run, and splice ClickHouse's own JSON rows into the answer."""
         try:
             request = json.loads(body)
@@ -178,8 +218,9 @@ class App:
         sql = request["query"]
         started = time.perf_counter()
         try:
-            canonical = vet(sql, VIEWS_POLICY, self.engine.text)
-            result = self.engine.run(org.database, canonical, self.limits)
+            result = self.engine.run(org, sql, cancel)
+        except Cancelled:
+            return error(499, "CANCELLED", "the client went away; the query was stopped")
         except GuardError as exc:
             return error(400, exc.code, exc.message, sanitize(exc.details))
         except EngineError as exc:
@@ -188,6 +229,12 @@ class App:
                 message = f"the query ran past the {self.limits.timeout:g} s execution limit"
             elif code == "MEMORY_LIMIT":
                 message = "the query exceeded the memory limit"
+            elif code == "RESULT_TOO_LARGE":
+                limit = self.limits.result_bytes // 1024**2
+                return error(status, code, f"the result is larger than {limit} MiB",
+                             "select fewer columns or rows")  # fmt: skip
+            elif status == 500:
+                return error(500, "INTERNAL_ERROR", "internal error")
             else:
                 message, details = engine_error(exc.message)
                 return error(status, code, sanitize(message), sanitize(details))
@@ -211,24 +258,27 @@ class App:
         if cached is not None:
             return cached
         db = quote_string(org.database)
-        tables = self.engine.rows(
-            f"SELECT name, comment FROM system.tables WHERE database = {db} ORDER BY name"
+        # one row each, so the answer never meets the row limit
+        [[tables]] = self.engine.rows(
+            org, f"SELECT groupArray((name, comment)) FROM system.tables WHERE database = {db}"
         )
-        columns = self.engine.rows(
-            f"SELECT table, name, type, comment FROM system.columns WHERE database = {db} "
-            "ORDER BY table, position"
+        [[columns]] = self.engine.rows(
+            org,
+            "SELECT groupArray((table, position, name, type, comment)) FROM system.columns "
+            f"WHERE database = {db}",
         )
+        columns.sort(key=lambda column: (column[0], int(column[1])))
         views = [
             {
                 "name": name,
                 "comment": comment,
                 "columns": [
                     {"name": c, "type": t, "comment": doc}
-                    for table, c, t, doc in columns
+                    for table, _, c, t, doc in columns
                     if table == name
                 ],
             }
-            for name, comment in tables
+            for name, comment in sorted(tables)
         ]
         body = json.dumps({"views": views}).encode()
         self._schemas[org.database] = body
@@ -253,17 +303,18 @@ class App:
         name = params.get("signalName", [""])[0]
         if name:
             where += f" AND signal_name = {quote_string(name)}"
-        rows = self.engine.rows(
-            f"SELECT signal_name, distinctJSONPathsAndTypes(data) FROM fact_signal "
-            f"WHERE {where} GROUP BY signal_name ORDER BY signal_name",
-            database=org.database,
+        [[rows]] = self.engine.rows(
+            org,
+            "SELECT groupArray((signal_name, paths)) FROM (SELECT signal_name, "
+            f"distinctJSONPathsAndTypes(data) AS paths FROM fact_signal WHERE {where} "
+            "GROUP BY signal_name)",
         )
         signals = [
             {
                 "signalName": signal,
                 "paths": [{"path": p, "types": types} for p, types in sorted(paths.items())],
             }
-            for signal, paths in rows
+            for signal, paths in sorted(rows)
         ]
         meta = {"fromDate": _iso(from_date), "toDate": _iso(to_date)}
         return Response(200, json.dumps({"signals": signals, "meta": meta}).encode())
@@ -273,29 +324,65 @@ class App:
     async def __call__(
         self,
         scope: MutableMapping[str, Any],
-        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        receive: Receive,
         send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
     ) -> None:
         """ASGI entry point (served by uvicorn)."""
         if scope["type"] != "http":
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        response = await asyncio.to_thread(
-            self.handle, scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-            headers, b"".join(chunks),
-        )  # fmt: skip
+        body = await _read_body(receive)
+        if body is None:
+            response = too_large()
+        else:
+            headers = {
+                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
+            }
+            cancel = threading.Event()
+            watcher = asyncio.ensure_future(_disconnected(receive, cancel))
+            try:
+                response = await asyncio.get_running_loop().run_in_executor(
+                    self._threads, self.handle, scope["method"], scope["path"],
+                    scope["query_string"].decode("latin-1"), headers, body, cancel,
+                )  # fmt: skip
+            finally:
+                watcher.cancel()
+            if cancel.is_set():
+                return  # nobody is listening
         await send({
             "type": "http.response.start",
             "status": response.status,
             "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
         })  # fmt: skip
         await send({"type": "http.response.body", "body": response.body})
+
+
+def too_large() -> Response:
+    """413 for a request body over the cap."""
+    message = f"the request body is larger than {MAX_BODY_BYTES} bytes"
+    return error(413, "PAYLOAD_TOO_LARGE", message, "send a query of at most 100 kB")
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request body, or None past the cap (the rest is read and dropped, so the client
+    sees the 413 rather than a reset connection; a body endlessly long is cut off)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+        if not message.get("more_body") or size > 64 * MAX_BODY_BYTES:
+            break
+    return b"".join(chunks) if size <= MAX_BODY_BYTES else None
+
+
+async def _disconnected(receive: Receive, cancel: threading.Event) -> None:
+    """Set `cancel` when the client disconnects before its answer is ready."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    cancel.set()
 
 
 class Transport(httpx.BaseTransport):

@@ -1,19 +1,19 @@
-"""Demo data sets: one database per organization, generated once per process per (scale, seed)."""
+"""Demo data sets: one database per organization, described here, generated in its worker.
+
+This module runs no SQL: it names the organizations, their keys and databases, and writes the
+setup SQL that an organization's own worker process runs before it serves any query.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import logging
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 
 from .datagen import org_specs, statements
-from .engine import Engine
 from .schema import VIEWS, create_table_sql
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,21 @@ def demo_keys(seed: int = 42) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Dataset:
-    """The generated organizations of one (scale, seed)."""
+    """The organizations of one (scale, seed), with data as of `as_of` (a UTC hour start)."""
 
     scale: float
     seed: int
+    as_of: dt.datetime
     organizations: tuple[Organization, ...]
+
+    def setup_sql(self, org: Organization) -> list[str]:
+        """The statements that create and fill `org`'s database (and nothing else)."""
+        spec = next(s for s in org_specs(self.scale) if s.name == org.name)
+        return [
+            f"CREATE DATABASE `{org.database}`",
+            *(create_table_sql(org.database, view) for view in VIEWS),
+            *statements(spec, org.database, org.id, self.seed, self.as_of),
+        ]
 
 
 _lock = threading.Lock()
@@ -51,31 +61,23 @@ _datasets: dict[tuple[float, int], Dataset] = {}
 
 
 def load(scale: float, seed: int) -> Dataset:
-    """Generate (once per process) and return the data set for `scale` and `seed`."""
+    """The data set for `scale` and `seed` (one per process, so every emulator agrees)."""
     with _lock:
         found = _datasets.get((scale, seed))
-        if found is not None:
-            return found
-        engine = Engine()
-        started = time.perf_counter()
-        tag = hashlib.sha256(f"{scale}:{seed}".encode()).hexdigest()[:10]
-        orgs = []
-        for spec in org_specs(scale):
-            org_id = str(uuid.UUID(hashlib.md5(f"{seed}:{spec.name}".encode()).hexdigest()))
-            database = f"paid_org_{tag}_{spec.name}"
-            engine.execute(f"CREATE DATABASE `{database}`")
-            for view in VIEWS:
-                engine.execute(create_table_sql(database, view))
-            for sql in statements(spec, database, org_id, seed):
-                engine.execute(sql)
-            orgs.append(Organization(spec.name, org_id, demo_key(spec.name, seed), database))
-        dataset = Dataset(scale, seed, tuple(orgs))
-        _datasets[(scale, seed)] = dataset
-        logger.info(
-            "generated demo data (scale %s, seed %s) in %.2fs",
-            scale, seed, time.perf_counter() - started,
-        )  # fmt: skip
-        return dataset
+        if found is None:
+            now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+            tag = hashlib.sha256(f"{scale}:{seed}".encode()).hexdigest()[:10]
+            orgs = tuple(
+                Organization(
+                    spec.name,
+                    str(uuid.UUID(hashlib.md5(f"{seed}:{spec.name}".encode()).hexdigest())),
+                    demo_key(spec.name, seed),
+                    f"paid_org_{tag}_{spec.name}",
+                )
+                for spec in org_specs(scale)
+            )
+            found = _datasets[(scale, seed)] = Dataset(scale, seed, now, orgs)
+        return found
 
 
 def internal_names() -> list[str]:

@@ -7,6 +7,7 @@ Amounts are consistent: order lines -> usage -> invoice lines -> invoices -> pay
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 #: (name, display name, plan tier, signals per unit of scale, customers)
@@ -83,9 +84,12 @@ def _arr(values: list[str]) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
-def statements(spec: OrgSpec, database: str, org_id: str, seed: int) -> list[str]:
-    """INSERT statements filling one organization's database."""
-    now = "toDateTime64(toStartOfHour(now('UTC')), 3, 'UTC')"
+def statements(
+    spec: OrgSpec, database: str, org_id: str, seed: int, as_of: dt.datetime
+) -> list[str]:
+    """INSERT statements filling one organization's database as of `as_of` (UTC): a fixed
+    instant, so a worker started again later generates the very same rows."""
+    now = f"toDateTime64('{as_of:%Y-%m-%d %H:%M:%S}', 3, 'UTC')"
     products = ", ".join(f"('{n}', '{k}', '{d}')" for n, k, d in PRODUCTS)
     models = ", ".join(f"('{v}', '{m}', {i}, {o})" for v, m, i, o in MODELS)
     sql = [
@@ -115,7 +119,7 @@ def statements(spec: OrgSpec, database: str, org_id: str, seed: int) -> list[str
             if(number >= 10 AND {_h("number, 'p'")} % 5 = 0, {_uuid("customer", f"{_h('number')} % 10")}, NULL),
             if({_h("number, 'r'")} % 7 = 0, NULL, toInt64(({_h("number, 'r'")} % 5000 + 50) * 100000000)),
             multiIf({_h("number, 's'")} % 9 = 0, 'churned', {_h("number, 's'")} % 9 = 1, 'trial', 'active') AS st,
-            if(st = 'churned', today() - toIntervalDay({_h("number, 'c'")} % 60), NULL),
+            if(st = 'churned', {{today}} - toIntervalDay({_h("number, 'c'")} % 60), NULL),
             {_pick(COUNTRIES, _h("number, 'k'"))} AS ctry,
             if(ctry = 'US', {_pick(US_STATES, _h("number, 'st'"))}, NULL),
             {_pick(CITIES, _h("number, 'ci'"))},
@@ -175,8 +179,8 @@ def statements(spec: OrgSpec, database: str, org_id: str, seed: int) -> list[str
             toInt64(over * 3)
             FROM {{db}}.fact_order_line AS ol
             INNER JOIN {{db}}.dim_customer AS c ON ol.order_id = {_uuid("order", "c.id")}
-            ARRAY JOIN range(toUInt64(least(12, dateDiff('month', toDate(c.created_at), today()) + 1))) AS m
-            WHERE ps <= today() AND (c.churn_date IS NULL OR ps <= c.churn_date)""",
+            ARRAY JOIN range(toUInt64(least(12, dateDiff('month', toDate(c.created_at), {{today}}) + 1))) AS m
+            WHERE ps <= {{today}} AND (c.churn_date IS NULL OR ps <= c.churn_date)""",
         f"""INSERT INTO {{db}}.fact_invoice_line SELECT
             {_uuid("invoice_line", "u.id")},
             {_uuid("invoice", "concat(toString(ol.order_id), '/', toString(u.period_start))")},
@@ -187,14 +191,14 @@ def statements(spec: OrgSpec, database: str, org_id: str, seed: int) -> list[str
             ON u.order_line_id = ol.id""",
         f"""INSERT INTO {{db}}.fact_invoice SELECT invoice_id, any(customer_id), order_id,
             concat('INV-', upper(substring(hex(MD5(toString(invoice_id))), 1, 8))),
-            multiIf(period_start = toStartOfMonth(today()), 'draft',
+            multiIf(period_start = toStartOfMonth({{today}}), 'draft',
                     cityHash64(invoice_id) % 23 = 0, 'void',
-                    cityHash64(invoice_id) % 5 = 0 OR period_start >= addMonths(toStartOfMonth(today()), -1),
+                    cityHash64(invoice_id) % 5 = 0 OR period_start >= addMonths(toStartOfMonth({{today}}), -1),
                     'posted', 'paid') AS st,
             toLastDayOfMonth(period_start) AS issued, issued + toIntervalDay(30) AS due,
             sum(line_amount) AS net, intDiv(net * 8, 100) AS vat, net + vat,
             if(st = 'paid', net + vat, 0) AS paid, if(st IN ('posted', 'paid'), net + vat - paid, 0) AS owed,
-            owed > 0 AND due < today(), toDateTime64(issued, 3, 'UTC') + toIntervalHour(23)
+            owed > 0 AND due < {{today}}, toDateTime64(issued, 3, 'UTC') + toIntervalHour(23)
             FROM (SELECT l.invoice_id AS invoice_id, l.amount AS line_amount, ol.order_id AS order_id,
                          c.id AS customer_id, toStartOfMonth(toDate(l.created_at)) AS period_start
                   FROM {{db}}.fact_invoice_line AS l
@@ -228,7 +232,7 @@ def statements(spec: OrgSpec, database: str, org_id: str, seed: int) -> list[str
             FROM {{db}}.fact_order_line AS ol
             INNER JOIN {{db}}.dim_product AS p ON ol.product_id = p.id
             INNER JOIN {{db}}.dim_customer AS c ON ol.order_id = {_uuid("order", "c.id")}
-            ARRAY JOIN range(toUInt64(least(12, dateDiff('day', c.created_at, now()) / 30 + 1))) AS m
+            ARRAY JOIN range(toUInt64(least(12, dateDiff('day', c.created_at, {now}) / 30 + 1))) AS m
             WHERE p.kind = 'credit_bundle'
             UNION ALL
             SELECT {_uuid("credit", "signal_id")}, customer_id,
@@ -238,10 +242,11 @@ def statements(spec: OrgSpec, database: str, org_id: str, seed: int) -> list[str
             UNION ALL
             SELECT {_uuid("credit", "concat('x', toString(id))")}, id,
                    {_uuid("cc", "0")}, 'expire', -toInt64(100 + cityHash64(id, 'e') % 900), NULL,
-                   now64(3, 'UTC') - toIntervalDay(cityHash64(id, 'ed') % 80)
+                   {now} - toIntervalDay(cityHash64(id, 'ed') % 80)
             FROM {{db}}.dim_customer WHERE cityHash64(id, 'ex') % 4 = 0""",
     ]
-    names = {"{db}": f"`{database}`", "{seed}": str(seed), "{org}": spec.name}
+    names = {"{db}": f"`{database}`", "{seed}": str(seed), "{org}": spec.name,
+             "{today}": f"toDate({now})"}  # fmt: skip
     out = []
     for text in sql:
         for key, value in names.items():

@@ -1,141 +1,86 @@
-"""The query engine behind the emulator: one small interface over embedded ClickHouse (chDB).
+"""The emulator's engine: one locked-down worker process per organization.
 
-`Engine.run(database, sql, limits)` is all the HTTP layer needs, so a ClickHouse server could
-replace chDB without touching the HTTP layer or the guard. chDB runs one query at a time per
-process; a lock serializes requests so each sees only its own database and limits.
+An organization's queries run in a process that holds only that organization's data, so a
+query of one organization cannot reach another's rows whatever it says, and queries of
+different organizations never wait on each other. A worker starts on first use; emulators
+with the same data set and limits share their workers.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import re
 import threading
-from dataclasses import dataclass
-from typing import Any, ClassVar
+import weakref
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-logger = logging.getLogger(__name__)
+from .data import Dataset, Organization
+from .guard import VIEWS_POLICY
+from .worker import Limits, Result, Worker
 
+#: (scale, seed, organization, limits) -> its running worker, while some emulator uses it.
+_shared: weakref.WeakValueDictionary[tuple[Any, ...], Worker] = weakref.WeakValueDictionary()
+_shared_lock = threading.Lock()
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-query limits applied as engine settings."""
-
-    row_limit: int
-    timeout: float
-    memory_limit: int
-
-
-@dataclass(frozen=True)
-class Result:
-    """Column names and types, and each row as ClickHouse's own JSON array text."""
-
-    names: list[str]
-    types: list[str]
-    row_texts: list[str]
-    truncated: bool
-
-
-class EngineError(Exception):
-    """A query failed inside ClickHouse; `name` is ClickHouse's error name."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.message = message
-
-
-_ERROR = re.compile(
-    r"Code: (\d+)\. DB::Exception: (.*?)(?: \(([A-Z_0-9]+)\))?(?: \(version [^)]*\))?\s*$", re.S
-)
+Status = Callable[[str], None]
 
 
 class Engine:
-    """Embedded ClickHouse in this process (one chDB session shared by all emulators)."""
+    """The workers of one data set under one set of limits."""
 
-    _session: ClassVar[Any] = None
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-    #: Once user queries run, the session is switched to readonly=2 for good: ClickHouse
-    #: cannot leave read-only mode, so all data is generated before the first user query.
-    _readonly: ClassVar[bool] = False
+    def __init__(self, dataset: Dataset, limits: Limits) -> None:
+        self.dataset = dataset
+        self.limits = limits
+        self._workers: dict[str, Worker] = {}
+        self._lock = threading.Lock()
 
-    def __init__(self) -> None:
-        with Engine._lock:
-            if Engine._session is None:
-                from chdb import session  # imported lazily: the driver must work without it
+    def worker(self, org: Organization) -> Worker:
+        """`org`'s worker (created, not yet started, on first use)."""
+        with self._lock:
+            found = self._workers.get(org.name)
+            if found is None:
+                key = (self.dataset.scale, self.dataset.seed, self.dataset.as_of, org, self.limits)
+                with _shared_lock:
+                    found = _shared.get(key)
+                    if found is None:
+                        found = _shared[key] = Worker(
+                            self.dataset.setup_sql(org),
+                            limits=self.limits,
+                            database=org.database,
+                            label=f"worker of {org.name}",
+                        )
+                self._workers[org.name] = found
+            return found
 
-                Engine._session = session.Session()  # type: ignore[no-untyped-call]
-                for statement in (
-                    "SET session_timezone = 'UTC'",
-                    "SET output_format_json_quote_64bit_integers = 1",
-                    "SET output_format_json_quote_decimals = 0",
-                    "SET output_format_json_quote_denormals = 1",
-                    "SET output_format_json_named_tuples_as_objects = 1",
-                    "SET result_overflow_mode = 'break'",
-                    "SET implicit_select = 0",
-                ):
-                    Engine._session.query(statement)
+    def start(self, orgs: Iterable[Organization], status: Status | None = None) -> None:
+        """Start the workers of `orgs` in parallel (each generates its data), reporting
+        progress lines to `status`."""
+        pending = list(orgs)
+        names = ", ".join(org.name for org in pending)
+        if status:
+            status(f"generating demo data ({names}, scale {self.dataset.scale:g})...")
+        with ThreadPoolExecutor(max_workers=max(1, len(pending))) as pool:
+            list(pool.map(lambda org: self.worker(org).start(), pending))
+        if status:
+            status("")
 
-    def execute(self, sql: str) -> None:
-        """Run trusted internal SQL (DDL and data generation); only before the first query."""
-        with Engine._lock:
-            if Engine._readonly:
-                raise EngineError(
-                    "READONLY",
-                    "the engine already serves queries read-only; generate every data set "
-                    "(scale, seed) a process needs before its first query",
-                )
-            self._query(sql, "TabSeparated")
+    def close(self) -> None:
+        """Stop this engine's workers now (queries in flight fail)."""
+        with self._lock:
+            for worker in self._workers.values():
+                worker.close()
 
-    def rows(self, sql: str, database: str | None = None) -> list[list[Any]]:
-        """Run trusted internal read-only SQL and return rows parsed from JSON."""
-        with Engine._lock:
-            if database is not None:
-                self._query(f"USE `{database}`", "TabSeparated")
-                self._query("SET max_result_rows = 0, max_execution_time = 0", "TabSeparated")
-            text = self._query(sql, "JSONCompactEachRow")
-        return [json.loads(line) for line in _lines(text)]
+    def run(self, org: Organization, sql: str, cancel: threading.Event | None = None) -> Result:
+        """Run a user query of `org`, judged by the guard inside its worker."""
+        return self.worker(org).query(sql, policy=VIEWS_POLICY, cancel=cancel)
+
+    def rows(self, org: Organization, sql: str) -> list[list[Any]]:
+        """Run trusted SQL built by the emulator in `org`'s worker; rows parsed from JSON."""
+        return [json.loads(row) for row in self.worker(org).query(sql).row_texts]
 
     def text(self, sql: str) -> str:
-        """Run trusted SQL built by the guard (formatQuery, EXPLAIN AST) and return TSVRaw."""
-        with Engine._lock:
-            return self._query(sql, "TSVRaw")
-
-    def run(self, database: str, sql: str, limits: Limits) -> Result:
-        """Run one user query in `database` under `limits`, read-only."""
-        with Engine._lock:
-            if not Engine._readonly:
-                self._query("SET readonly = 2", "TabSeparated")
-                Engine._readonly = True
-            self._query(f"USE `{database}`", "TabSeparated")
-            self._query(
-                f"SET max_result_rows = {limits.row_limit + 1}, "
-                f"max_execution_time = {limits.timeout}, max_memory_usage = {limits.memory_limit}",
-                "TabSeparated",
-            )
-            text = self._query(sql, "JSONCompactEachRowWithNamesAndTypes")
-        lines = _lines(text)
-        if len(lines) < 2:
-            raise EngineError("INTERNAL", "the engine returned no column header")
-        rows = lines[2:]
-        truncated = len(rows) > limits.row_limit
-        return Result(
-            json.loads(lines[0]), json.loads(lines[1]), rows[: limits.row_limit], truncated
-        )
-
-    def _query(self, sql: str, fmt: str) -> str:
-        try:
-            result = Engine._session.query(sql, fmt)
-        except Exception as exc:  # chDB raises its own error type with ClickHouse's text
-            text = str(exc).strip()
-            m = _ERROR.search(text)
-            if not m:
-                raise EngineError("UNKNOWN", text) from None
-            raise EngineError(m.group(3) or "UNKNOWN", m.group(2)) from None
-        return bytes(result.bytes()).decode("utf-8", "replace")
-
-
-def _lines(text: str) -> list[str]:
-    """One JSON document per line. Only "\\n" ends a line: str.splitlines() would also split
-    inside string values at U+0085, U+2028 and other characters ClickHouse writes unescaped."""
-    return [line for line in text.split("\n") if line]
+        """Run trusted SQL (such as the guard's own) in the first organization's worker and
+        return its TSVRaw text."""
+        data = self.worker(self.dataset.organizations[0]).query_bytes(sql, "TSVRaw")
+        return data.decode("utf-8", "replace")

@@ -383,7 +383,11 @@ def _aggregate(name: str) -> bool:
 
 # -- the judge -------------------------------------------------------------------------------
 
-_CTE = re.compile(r"^ *QUERY id: \d+, is_subquery: 1, is_cte: 1, cte_name: (\S+)$", re.M)
+_CTE = re.compile(
+    r"^ *(?:QUERY|UNION) id: \d+, is_subquery: 1, is_cte: 1(?:, (?!cte_name)\w+: \w+)*"
+    r", cte_name: (\S+?)(?:, union_mode: \w+)?$",
+    re.M,
+)
 _CLAUSES = {"Set": "SETTINGS", "Identifier": "FORMAT", "Literal": "INTO OUTFILE"}
 
 

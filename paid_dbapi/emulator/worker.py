@@ -136,6 +136,7 @@ class Worker:
         database: str | None = None,
         settings: Mapping[str, str] | None = None,
         label: str = "worker",
+        readonly: int = 1,
     ) -> None:
         self.limits = limits
         self.label = label
@@ -150,6 +151,9 @@ class Worker:
                 **(settings or {}),
             },
             "result_bytes": limits.result_bytes,
+            # 2 still forbids writes but lets trusted SQL use format() and SETTINGS (the
+            # gateway's encoder); queries judged by the guard can use neither.
+            "readonly": 2 if readonly == 2 else 1,
         }
         self._lock = threading.Lock()  # one query at a time; guards _child
         self._child: _Child | None = None
@@ -400,7 +404,11 @@ def child_main() -> None:
             request = pickle.loads(_read_frame(requests))
         except EOFError:
             os._exit(0)
-        header, payload = _answer(session, request, config["result_bytes"])
+        try:
+            header, payload = _answer(session, request, config["result_bytes"])
+        except Exception:  # a bug of ours: answer, and keep serving
+            header, payload = {"ok": False, "kind": "engine", "name": "INTERNAL",
+                               "message": "internal error"}, None  # fmt: skip
         _send(replies, header, payload)
 
 
@@ -414,7 +422,7 @@ def _locked_session(config: dict[str, Any]) -> Any:
         session.query(f"SET {name} = {value}", "TSVRaw")
     if config["database"]:
         session.query(f"USE `{config['database']}`", "TSVRaw")
-    session.query("SET readonly = 1", "TSVRaw")
+    session.query(f"SET readonly = {int(config.get('readonly', 1))}", "TSVRaw")
     return session
 
 
@@ -445,8 +453,8 @@ def _answer(
     parts = data.split(b"\n", 2)
     if len(parts) < 3:
         return {"ok": False, "kind": "engine", "name": "INTERNAL", "message": "no header"}, None
-    names, types, rows = parts
-    return {"ok": True, "names": json.loads(names), "types": json.loads(types)}, rows
+    names, types = (json.loads(line.decode("utf-8", "replace")) for line in parts[:2])
+    return {"ok": True, "names": names, "types": types}, parts[2]
 
 
 def _execute(session: Any, sql: str, fmt: str) -> bytes:

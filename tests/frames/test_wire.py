@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 import paid_dbapi
@@ -46,14 +49,17 @@ def run(sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_the_plan_is_used_for_these_types() -> None:
-    _, final = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UInt8"])
-    assert final == frozenset()  # not a body object: nothing typed
+    _, planned = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UInt8"])
+    assert planned == {}  # not a body object: nothing typed
     body = wire.parse_body(
         b'{"rows": [["18446744073709551615", "6a0e1f8e-5b6c-4d3e-9f00-0123456789ab", 1.5]]}'
     )
-    rows, final = wire.decode_rows(body["rows"], ["UInt64", "UUID", "Decimal(9, 2)"])
-    assert final == {0, 1}  # the Decimal still gets its column's scale from the converter
+    rows, planned = wire.decode_rows(body["rows"], ["UInt64", "UUID", "Decimal(9, 2)"])
     assert rows[0][0] == 18446744073709551615
+    assert planned[0] is None
+    assert planned[1] is None
+    assert planned[2] is not None  # the Decimal still gets its column's scale
+    assert planned[2](rows[0][2:]) == [Decimal("1.50")]
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +69,22 @@ def typed() -> list[tuple[Any, ...]]:
 
 def test_typed_and_plain_passes_agree(typed: list[tuple[Any, ...]], plain_parse: None) -> None:
     assert fingerprint(typed) == fingerprint(run(QUERY))
+
+
+def test_a_repeated_query_is_read_in_one_pass_alike(typed: list[tuple[Any, ...]]) -> None:
+    with paid_dbapi.connect(demo=True) as conn:
+        cur = conn.cursor()
+        cur.execute(QUERY)
+        expect = tuple(d[1] for d in cur.description or ())
+        assert fingerprint(cur.execute(QUERY).fetchall()) == fingerprint(typed)
+        cur.execute("SELECT 1 AS other")  # other columns: split and planned anew
+        assert cur.fetchall() == [(1,)]
+    body = json.dumps({"meta": {}, "columns": [{"name": "n", "type": "UInt64"}], "rows": [["7"]]})
+    one_pass = wire.parse_body(body.encode(), ("UInt64",))
+    assert wire.read(one_pass).rows == [(7,)]
+    assert type(one_pass) is not dict  # one typed pass, nothing left raw
+    assert type(wire.parse_body(body.encode(), ("Int8",))) is dict  # other types: split
+    assert len(expect) == len(EDGES)
 
 
 def test_typed_and_plain_passes_agree_on_many_rows(
@@ -76,3 +98,40 @@ def test_typed_and_plain_passes_agree_on_many_rows(
     plain = run(sql)
     monkeypatch.undo()
     assert fingerprint(run(sql)) == fingerprint(plain)
+
+
+ODD_BODIES = [
+    # values a typed plan refuses: the plain parse and the converters decide, as always
+    ({"x": "UInt64"}, [["1"], [None]]),
+    ({"x": "String"}, [[5]]),
+    ({"x": "Bool"}, [[1], [True]]),
+    ({"x": "Float64"}, [["nan"], [None], [1]]),
+    ({"x": "Date"}, [["2026-11-01"], [None]]),
+    ({"x": "Decimal(10, 2)", "y": "UUID"}, [["1.5", "6A0E1F8E5B6C4D3E9F000123456789AB"]]),
+]
+
+
+@pytest.mark.parametrize(("columns", "rows"), ODD_BODIES)
+def test_odd_bodies_decode_as_the_plain_parse_does(
+    columns: dict[str, str], rows: list[list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(
+        {"columns": [{"name": n, "type": t} for n, t in columns.items()], "rows": rows}
+    ).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+
+    def fetch() -> Any:
+        """Twice on one cursor: the second body has the first one's columns (one-pass read)."""
+        answers = []
+        with paid_dbapi.connect("key", base_url="https://odd.invalid", transport=transport) as conn:
+            cur = conn.cursor()
+            for _ in range(2):
+                try:
+                    answers.append(fingerprint(cur.execute("SELECT 1").fetchall()))
+                except paid_dbapi.Error as exc:
+                    answers.append((type(exc).__name__, str(exc)))
+        return answers
+
+    typed = fetch()
+    monkeypatch.setattr(wire, "_plan", lambda types: None)
+    assert typed == fetch()

@@ -1,0 +1,15 @@
+"""`paid-gateway`: the Analytics API behind ClickHouse's HTTP interface.
+
+Metabase, Grafana, DBeaver, clickhouse-connect, the Node client and any other ClickHouse
+client connect to it; each query over the views becomes one POST /query with the client's
+password as the API key, and metadata is answered from a local mirror of GET /schema.
+"""
+
+from __future__ import annotations
+
+from .app import Gateway
+from .errors import ClickHouseError
+from .server import BindError, serve
+from .upstream import Upstream
+
+__all__ = ["BindError", "ClickHouseError", "Gateway", "Upstream", "serve"]

@@ -1,0 +1,304 @@
+"""ClickHouse's HTTP interface in front of the Analytics API.
+
+`Gateway.handle(method, path, query, headers, body)` answers one request as a ClickHouse
+server would: routes, credentials (the password is the API key, used for this request only),
+parameters, output formats, compression, response headers and errors. Queries over the views
+become one POST /query; metadata is answered from the local catalog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import gzip
+import json
+import logging
+import time
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..emulator.guard import GuardError
+from ..exceptions import Error
+from . import compression, formats, sql
+from .catalog import Catalog
+from .errors import ClickHouseError, from_api, from_driver
+from .local import LocalEngine
+from .upstream import Answer, Upstream
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+TRUNCATION_MODES = ("error", "pass")
+SERVER_TIMEZONE = "UTC"
+OK = b"Ok.\n"
+
+
+@dataclass
+class Response:
+    """A status, headers and body."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Request:
+    params: dict[str, str]
+    headers: dict[str, str]
+    sql: str
+    api_key: str
+    query_id: str
+
+
+def _credentials(params: dict[str, str], headers: dict[str, str]) -> str:
+    """The API key: the password of Basic auth, X-ClickHouse-Key or `password`, or a Bearer."""
+    auth = headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            _, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise ClickHouseError("AUTHENTICATION_FAILED", "malformed Basic credentials") from None
+        if password:
+            return password
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    key = headers.get("x-clickhouse-key") or params.get("password")
+    if key:
+        return key
+    raise ClickHouseError(
+        "AUTHENTICATION_FAILED",
+        "no password: log in with any user name and your Paid API key as the password",
+    )
+
+
+def _request_body(headers: dict[str, str], body: bytes) -> bytes:
+    encoding = headers.get("content-encoding", "").strip().lower()
+    try:
+        if encoding in ("", "identity"):
+            return body
+        if encoding == "gzip":
+            return gzip.decompress(body)
+        if encoding == "deflate":
+            return zlib.decompress(body)
+        if encoding == "zstd":
+            import zstandard
+
+            return zstandard.ZstdDecompressor().decompressobj().decompress(body)
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        message = f"cannot decompress the request: {exc}"
+        raise ClickHouseError("CANNOT_DECOMPRESS", message) from None
+    raise ClickHouseError("BAD_ARGUMENTS", f"unsupported Content-Encoding {encoding[:40]!r}")
+
+
+class Gateway:
+    """The gateway's request handling, over one upstream API and one local engine."""
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        *,
+        database: str = "paid",
+        on_truncation: str = "error",
+        catalog_ttl: float = 60.0,
+        local: LocalEngine | None = None,
+    ) -> None:
+        if on_truncation not in TRUNCATION_MODES:
+            raise ValueError(f"on_truncation must be one of {', '.join(TRUNCATION_MODES)}")
+        self.upstream = upstream
+        self.local = local or LocalEngine()
+        self.catalog = Catalog(upstream, database, catalog_ttl)
+        self.on_truncation = on_truncation
+
+    def close(self) -> None:
+        """Stop the local engines."""
+        self.catalog.close()
+        self.local.close()
+
+    @property
+    def database(self) -> str:
+        return self.catalog.database
+
+    # -- entry point ---------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> Response:
+        """Answer one HTTP request (headers lower-cased)."""
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        if path in ("/ping", "/replicas_status") or (path == "/" and method in ("GET", "HEAD")
+                                                     and "query" not in params):  # fmt: skip
+            return Response(200, OK, {"content-type": "text/html; charset=UTF-8"})
+        query_id = params.get("query_id") or str(uuid.uuid4())
+        base = {"x-clickhouse-query-id": query_id, "x-clickhouse-timezone": SERVER_TIMEZONE}
+        started = time.perf_counter()
+        try:
+            if path != "/":
+                raise ClickHouseError("UNKNOWN_EXCEPTION", f"There is no handle {path[:100]}")
+            if method not in ("GET", "POST"):
+                raise ClickHouseError("BAD_ARGUMENTS", f"HTTP method {method} is not supported")
+            text = params.get("query", "")
+            if method == "POST":
+                posted = _request_body(headers, body).decode("utf-8", "replace")
+                text = f"{text}\n{posted}" if text and posted else text or posted
+            request = _Request(params, headers, text, _credentials(params, headers), query_id)
+            response = self._query(request)
+        except ClickHouseError as exc:
+            response = self._error(exc)
+        except GuardError as exc:
+            details = f" ({exc.details})" if exc.details else ""
+            response = self._error(from_api(400, exc.code, f"[{exc.code}] {exc.message}{details}"))
+        except Error as exc:
+            response = self._error(from_driver(exc))
+        except Exception:
+            logger.exception("internal error answering query %s", query_id)
+            failure = ClickHouseError("LOGICAL_ERROR", "internal error in the gateway")
+            response = self._error(failure)
+        response.headers.update(base)
+        elapsed = time.perf_counter() - started
+        logger.debug("query %s answered %d in %.1f ms", query_id, response.status, elapsed * 1e3)
+        return response
+
+    def _error(self, exc: ClickHouseError) -> Response:
+        return Response(
+            exc.status,
+            exc.body(self.local.version),
+            {"content-type": "text/plain; charset=UTF-8",
+             "x-clickhouse-exception-code": str(exc.code)},
+        )  # fmt: skip
+
+    # -- queries -------------------------------------------------------------------------
+
+    def _query(self, request: _Request) -> Response:
+        params, headers = request.params, request.headers
+        text, named = sql.split_format(request.sql)
+        if not text.strip():
+            raise ClickHouseError("SYNTAX_ERROR", "Empty query")
+        fmt = formats.canonical(
+            named or params.get("default_format") or headers.get("x-clickhouse-format")
+            or "TabSeparated"
+        )  # fmt: skip
+        database = params.get("database") or headers.get("x-clickhouse-database") or self.database
+        if database not in (self.database, "default", *sql.METADATA_DATABASES):
+            raise ClickHouseError(
+                "UNKNOWN_DATABASE",
+                f"Database {database[:64]} does not exist: the gateway serves `{self.database}`",
+            )
+        started = time.perf_counter_ns()
+        views = self.catalog.views(request.api_key)
+        plan = sql.plan(text, self.database, views, self.local.explain_ast)
+        summary: dict[str, str] = {}
+        if plan.route is sql.Route.LOCAL:
+            logger.debug("query %s answered from the local catalog", request.query_id)
+            body = self.catalog.answer(request.api_key, plan.sql, fmt)
+        else:
+            answer = self.upstream.query(request.api_key, plan.sql)
+            limit = self._row_limit(answer, params, summary)
+            body = formats.encode(self.local, answer, fmt, limit=limit, settings=params)
+            rows = answer.row_count if limit is None else min(limit, answer.row_count)
+            summary.update(read_rows=str(answer.row_count), result_rows=str(rows))
+        elapsed = time.perf_counter_ns() - started
+        summary = {
+            "read_rows": "0", "read_bytes": "0", "written_rows": "0", "written_bytes": "0",
+            "total_rows_to_read": "0", "result_rows": "0", "result_bytes": str(len(body)),
+            **summary, "elapsed_ns": str(elapsed),
+        }  # fmt: skip
+        response_headers = {
+            "content-type": formats.content_type(fmt),
+            "x-clickhouse-format": fmt,
+            "x-clickhouse-summary": json.dumps(summary, separators=(",", ":")),
+        }
+        if summary.get("paid_truncated"):
+            response_headers["x-paid-truncated"] = "1"
+        return self._compressed(request, Response(200, body, response_headers))
+
+    def _row_limit(
+        self, answer: Answer, params: dict[str, str], summary: dict[str, str]
+    ) -> int | None:
+        """Apply `max_result_rows` (with `result_overflow_mode`) and the API's row cap.
+
+        A result the API cut is an error unless truncation passes; it is never cut silently.
+        """
+        try:
+            max_rows = int(params.get("max_result_rows") or 0)
+        except ValueError:
+            raise ClickHouseError("BAD_ARGUMENTS", "max_result_rows must be an integer") from None
+        breaks = params.get("result_overflow_mode", "throw") == "break"
+        if max_rows and answer.row_count > max_rows:
+            if not breaks:
+                raise ClickHouseError(
+                    "TOO_MANY_ROWS_OR_BYTES",
+                    f"Limit for result exceeded, max rows: {max_rows}, current rows: "
+                    f"{answer.row_count}",
+                )
+            return max_rows
+        if answer.truncated:
+            mode = params.get("paid_on_truncation", self.on_truncation)
+            if mode not in TRUNCATION_MODES:
+                raise ClickHouseError("BAD_ARGUMENTS", "paid_on_truncation must be error or pass")
+            if mode == "error":
+                raise ClickHouseError(
+                    "TOO_MANY_ROWS_OR_BYTES",
+                    f"Limit for result exceeded: the Paid Analytics API returns at most "
+                    f"{answer.row_count} rows per query and cut this result there. Aggregate "
+                    "(GROUP BY) or filter (WHERE, LIMIT) so that fewer rows come back, or set "
+                    "paid_on_truncation=pass to receive the first rows with a truncation flag",
+                )
+            summary["paid_truncated"] = "true"
+        return None
+
+    def _compressed(self, request: _Request, response: Response) -> Response:
+        params = request.params
+        if params.get("compress") == "1":
+            response.body = compression.compress_blocks(response.body)
+        if params.get("enable_http_compression") == "1":
+            encoding = compression.choose_encoding(request.headers.get("accept-encoding", ""))
+            if encoding is not None:
+                response.body = compression.ENCODINGS[encoding](response.body)
+                response.headers["content-encoding"] = encoding
+        return response
+
+    # -- ASGI ----------------------------------------------------------------------------
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> None:
+        """ASGI entry point (served by uvicorn)."""
+        if scope["type"] != "http":
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size <= MAX_BODY_BYTES:
+                chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if size > MAX_BODY_BYTES:
+            too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
+            response = self._error(ClickHouseError("BAD_ARGUMENTS", too_large))
+        else:
+            response = await asyncio.to_thread(
+                self.handle, scope["method"], scope["path"],
+                scope["query_string"].decode("latin-1"), headers, b"".join(chunks),
+            )  # fmt: skip
+        await send({
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [
+                (k.encode(), v.encode("latin-1", "replace")) for k, v in response.headers.items()
+            ],
+        })  # fmt: skip
+        await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,159 @@
+"""`paid-gateway serve`: the Analytics API on a ClickHouse HTTP port (8123) for BI tools."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from importlib.metadata import version
+
+from ..client import PRODUCTION_URL, is_loopback
+from ..exceptions import InterfaceError
+from .app import TRUNCATION_MODES, Gateway
+from .server import BindError, serve
+from .upstream import Upstream
+
+logger = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    import paid_dbapi
+
+    return str(getattr(paid_dbapi, "__version__", None) or version("paid-dbapi"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="paid-gateway",
+        description="Serve the Paid Analytics API over ClickHouse's HTTP interface, so Metabase, "
+        "Grafana, DBeaver and any ClickHouse client can connect (user: any, password: API key).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("serve", help="serve until Ctrl-C")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument(
+        "--upstream",
+        default=None,
+        help="the API base URL (default: PAID_API_URL, else production)",
+    )
+    source.add_argument(
+        "--demo", action="store_true", help="serve the bundled emulator's demo data, no account"
+    )
+    run.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8123, help="port (default 8123; 0 = any free)")
+    run.add_argument("--database", default="paid", help="database name clients see (default paid)")
+    run.add_argument("--tls-cert", help="certificate file: serve HTTPS")
+    run.add_argument("--tls-key", help="private key file of --tls-cert")
+    run.add_argument(
+        "--insecure-bind",
+        action="store_true",
+        help="allow a non-loopback address without TLS (API keys then cross the network in clear)",
+    )
+    run.add_argument(
+        "--on-truncation",
+        choices=TRUNCATION_MODES,
+        default="error",
+        help="a result cut at the API's row cap: ClickHouse error 396 (default), or pass the "
+        "rows flagged in X-ClickHouse-Summary",
+    )
+    run.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning"),
+        default="warning",
+        help="log detail on standard error (default warning; keys are never logged)",
+    )
+    run.add_argument(
+        "--catalog-ttl", type=float, default=60.0, help="seconds the schema is cached (default 60)"
+    )
+    return parser
+
+
+@contextlib.contextmanager
+def demo_upstream() -> Iterator[str]:
+    """`paid-emulator serve` on a free loopback port, in its own process; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paid_dbapi.emulator.cli", "serve", "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            found = re.search(r"serving (http://\S+)", line)
+            if found:
+                # keep draining its standard error (the demo keys, then any warning)
+                threading.Thread(target=shutil.copyfileobj, args=(process.stderr, sys.stderr),
+                                 daemon=True).start()  # fmt: skip
+                yield found.group(1)
+                return
+            sys.stderr.write(line)
+        raise RuntimeError("the demo emulator stopped before serving")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `paid-gateway`."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, getattr(args, "log_level", "warning").upper()),
+        format="paid-gateway: %(levelname)s %(name)s: %(message)s",
+    )
+    if bool(args.tls_cert) != bool(args.tls_key):
+        sys.stderr.write("paid-gateway: --tls-cert and --tls-key go together\n")
+        return 2
+    with contextlib.ExitStack() as stack:
+        try:
+            if args.demo:
+                base_url = stack.enter_context(demo_upstream())
+            else:
+                base_url = args.upstream or os.environ.get("PAID_API_URL") or PRODUCTION_URL
+            upstream = Upstream(base_url)
+            stack.callback(upstream.close)
+            gateway = Gateway(
+                upstream,
+                database=args.database,
+                on_truncation=args.on_truncation,
+                catalog_ttl=args.catalog_ttl,
+            )
+            stack.callback(gateway.close)
+            url = stack.enter_context(
+                serve(
+                    gateway, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                    allow_insecure=args.insecure_bind,
+                )
+            )  # fmt: skip
+        except (BindError, InterfaceError, ValueError, OSError) as exc:
+            sys.stderr.write(f"paid-gateway: {exc}\n")
+            return 2
+        if args.insecure_bind and not args.tls_cert and not is_loopback(args.host):
+            sys.stderr.write(
+                "paid-gateway: WARNING: serving without TLS on a non-loopback address: every "
+                "client's API key crosses the network in clear text\n"
+            )
+        sys.stderr.write(
+            f"paid-gateway: serving {url} (database {args.database}) -> {upstream.base_url}\n"
+            "  connect any ClickHouse client: any user name, your Paid API key as password\n"
+        )
+        sys.stderr.flush()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            sys.stderr.write("paid-gateway: stopped\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

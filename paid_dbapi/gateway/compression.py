@@ -1,0 +1,59 @@
+"""Response compression: ClickHouse's own compressed blocks (`compress=1`) and HTTP encodings.
+
+A compressed block is a 16-byte CityHash128 checksum (version 1.0.2, as ClickHouse uses it),
+then the method byte (0x82 for LZ4), the compressed size including the 9-byte header, the
+uncompressed size, and the LZ4 block. JDBC and the native clients verify the checksum.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+from collections.abc import Callable
+
+import lz4.block  # type: ignore[import-untyped]
+import lz4.frame  # type: ignore[import-untyped]
+from clickhouse_cityhash.cityhash import CityHash128  # type: ignore[import-untyped]
+
+LZ4_METHOD = 0x82
+BLOCK_SIZE = 1 << 20  # ClickHouse's max_compress_block_size
+_MASK = (1 << 64) - 1
+
+
+def compress_blocks(data: bytes, block_size: int = BLOCK_SIZE) -> bytes:
+    """`data` as ClickHouse compressed LZ4 blocks with checksums."""
+    out = bytearray()
+    for start in range(0, len(data), block_size) if data else ():
+        chunk = data[start : start + block_size]
+        packed = lz4.block.compress(chunk, store_size=False)
+        header = struct.pack("<BII", LZ4_METHOD, 9 + len(packed), len(chunk))
+        checksum = CityHash128(header + packed)
+        out += struct.pack("<QQ", checksum >> 64, checksum & _MASK) + header + packed
+    return bytes(out)
+
+
+def _zstd(data: bytes) -> bytes:
+    import zstandard
+
+    return zstandard.ZstdCompressor().compress(data)
+
+
+#: HTTP Content-Encoding name -> compressor, in the order the gateway prefers them.
+ENCODINGS: dict[str, Callable[[bytes], bytes]] = {
+    "zstd": _zstd,
+    "lz4": lz4.frame.compress,
+    "gzip": gzip.compress,
+    "deflate": zlib.compress,
+}
+
+
+def choose_encoding(accept_encoding: str) -> str | None:
+    """The first encoding the gateway offers that `Accept-Encoding` allows, or None."""
+    offered = set()
+    for item in accept_encoding.split(","):
+        name, _, params = item.strip().partition(";")
+        if params.strip().replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            continue
+        offered.add(name.strip().lower())
+    return next((name for name in ENCODINGS if name in offered), None)

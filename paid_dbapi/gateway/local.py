@@ -1,0 +1,102 @@
+"""The gateway's local ClickHouse: locked-down chDB workers for the catalog and for encoding.
+
+Each engine is the emulator's worker: a chDB session in a child process, read-only once set
+up, holding nothing but what its setup created. The catalog engine holds the empty tables
+that mirror GET /schema and runs clients' metadata SQL after the guard (inside the worker)
+has judged it. The encoder holds nothing: it reads the rows the API returned and writes them in
+the client's format, with ClickHouse's defaults plus the client's format settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from ..emulator.guard import Policy
+from ..emulator.worker import EngineError, Limits, Worker
+from .errors import ClickHouseError
+
+logger = logging.getLogger(__name__)
+
+#: The limits of one local statement; results are as large as the API's (10,000 rows).
+LIMITS = Limits(row_limit=10**9, timeout=30.0, memory_limit=2 * 1024**3, result_bytes=256 * 1024**2)
+#: The encoder's largest statement: a result of the API's 10,000 rows as JSON text, and more.
+MAX_QUERY_BYTES = 256 * 1024**2
+#: A ClickHouse server's defaults where the worker's (made for the API's JSON) differ, and the
+#: settings the gateway's reading of the API's rows depends on.
+SERVER_SETTINGS: dict[str, str] = {
+    "output_format_json_quote_64bit_integers": "0",
+    "output_format_json_quote_denormals": "0",
+    "result_overflow_mode": "'throw'",
+    "max_result_rows": "0",
+    "input_format_parallel_parsing": "0",
+    "allow_introspection_functions": "0",
+}
+
+
+def quote_identifier(name: str) -> str:
+    """A backtick-quoted ClickHouse identifier."""
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def _clickhouse_error(exc: EngineError) -> ClickHouseError:
+    return ClickHouseError(exc.name if exc.name.isupper() else "UNKNOWN_EXCEPTION", exc.message)
+
+
+class Engine:
+    """One worker: `query(sql, fmt)` returns ClickHouse's encoding; errors: ClickHouseError."""
+
+    def __init__(
+        self,
+        setup: Sequence[str] = (),
+        *,
+        database: str | None = None,
+        settings: Mapping[str, str] | None = None,
+        label: str = "gateway engine",
+        readonly: int = 1,
+    ) -> None:
+        self._worker = Worker(
+            setup,
+            limits=LIMITS,
+            database=database,
+            settings={**SERVER_SETTINGS, **(settings or {})},
+            label=label,
+            readonly=readonly,
+        )
+
+    def start(self) -> None:
+        """Start the process now rather than on the first query."""
+        self._worker.start()
+
+    def close(self) -> None:
+        self._worker.close()
+
+    def query(self, sql: str, fmt: str = "TSVRaw", policy: Policy | None = None) -> bytes:
+        """Run one statement (judged by the guard first when `policy` is given)."""
+        try:
+            return self._worker.query_bytes(sql, fmt, policy=policy)
+        except EngineError as exc:
+            raise _clickhouse_error(exc) from None
+
+
+class LocalEngine:
+    """The encoder: an empty engine for trusted SQL built by the gateway, and ClickHouse's
+    parser. Read-only at level 2: no writes, but its own SQL may use format() and SETTINGS."""
+
+    def __init__(self) -> None:
+        # the API's rows travel inside the SQL text, as a string literal
+        self._engine = Engine(
+            label="gateway encoder", readonly=2, settings={"max_query_size": str(MAX_QUERY_BYTES)}
+        )
+        self.version = self.query("SELECT version()").decode().strip()
+
+    def query(self, sql: str, fmt: str = "TSVRaw") -> bytes:
+        """Run trusted SQL built by the gateway."""
+        return self._engine.query(sql, fmt)
+
+    def explain_ast(self, sql: str) -> str:
+        """ClickHouse's own syntax tree of `sql` (EXPLAIN AST); runs nothing."""
+        return self.query(f"EXPLAIN AST {sql}").decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self._engine.close()

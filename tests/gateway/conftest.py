@@ -1,0 +1,101 @@
+"""`paid-gateway serve` in front of `paid-emulator serve`, both real processes on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from paid_dbapi.emulator.data import demo_keys
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running server: its URL, and the file its standard error goes to."""
+
+    url: str
+    log: Path
+
+
+def start(command: list[str], pattern: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `command`, wait for the URL it announces on standard error (captured in `log`)."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stderr=sink, stdin=subprocess.DEVNULL)
+    for _ in range(600):
+        found = re.search(pattern, log.read_text(errors="replace"))
+        if found:
+            return process, found.group(1)
+        if process.poll() is not None:
+            break
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.1)
+    process.kill()
+    raise RuntimeError(f"{command[0]} did not start:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def logs() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def emulator_url(logs: Path) -> Iterator[str]:
+    """`paid-emulator serve` on a free loopback port (the service's limits: 10,000 rows)."""
+    process, url = start(
+        [str(BIN / "paid-emulator"), "serve", "--port", "0"],
+        r"serving (http://\S+)",
+        logs / "emulator.log",
+    )
+    yield url
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def gateway(emulator_url: str, logs: Path) -> Iterator[Served]:
+    """`paid-gateway serve --upstream <emulator>` on a free loopback port, logging at debug."""
+    log = logs / "gateway.log"
+    process, url = start(
+        [str(BIN / "paid-gateway"), "serve", "--upstream", emulator_url, "--port", "0",
+         "--log-level", "debug"],
+        r"serving (http://\S+)",
+        log,
+    )  # fmt: skip
+    yield Served(url, log)
+    process.terminate()
+    process.wait(timeout=15)
+    assert process.returncode in (0, -15), log.read_text()
+
+
+@pytest.fixture(scope="session")
+def gateway_url(gateway: Served) -> str:
+    return gateway.url
+
+
+@pytest.fixture(scope="session")
+def key() -> str:
+    """The API key of the first demo organization (the clients' password)."""
+    return demo_keys(42)["acme"]
+
+
+@pytest.fixture(scope="session")
+def port(gateway_url: str) -> int:
+    return int(gateway_url.rsplit(":", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def http(gateway_url: str, key: str) -> Iterator[httpx.Client]:
+    """A plain HTTP client of the gateway, logged in with Basic auth (any user, key as password)."""
+    with httpx.Client(base_url=gateway_url, auth=("metabase", key), timeout=60) as client:
+        yield client

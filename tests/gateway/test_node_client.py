@@ -1,0 +1,56 @@
+"""`@clickhouse/client` (the official Node.js client, from npm) against `paid-gateway serve`.
+
+scripts/test.sh installs it with `npm ci` into tests/gateway/node (package.json and
+package-lock.json pin the version); node runs node/client.mjs: `ping()`, a `JSONEachRow`
+query, a `JSONCompactEachRowWithNamesAndTypes` query and an error path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+@pytest.fixture(scope="module")
+def answers(gateway_url: str, key: str) -> Any:
+    node = shutil.which("node")
+    assert node, "node is required (scripts/test.sh installs @clickhouse/client with npm)"
+    assert (NODE_DIR / "node_modules" / "@clickhouse" / "client").is_dir(), "run npm ci in tests/gateway/node"
+    done = subprocess.run(
+        [node, "client.mjs"], cwd=NODE_DIR, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "GATEWAY_URL": gateway_url, "GATEWAY_PASSWORD": key},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_ping(answers: Any) -> None:
+    assert answers["ping"] == {"success": True}
+
+
+def test_json_each_row(answers: Any) -> None:
+    rows = answers["jsonEachRow"]
+    assert [r["signal_name"] for r in rows] == ["chat_reply", "document_summarized", "email_sent", "ticket_resolved"]
+    assert all(isinstance(r["n"], (int, str)) and int(r["n"]) > 0 for r in rows)
+
+
+def test_json_compact_each_row_with_names_and_types(answers: Any) -> None:
+    names, types, row = answers["compactWithNamesAndTypes"]
+    assert names == ["big", "d", "t"]
+    assert types == ["UInt64", "Decimal(38, 10)", "DateTime64(3, 'UTC')"]
+    assert row == ["18446744073709551615", -1.25, "2026-11-01 08:15:00.123"]
+
+
+def test_error_path(answers: Any) -> None:
+    error = answers["error"]
+    assert error["code"] == "60"
+    assert error["type"] == "UNKNOWN_TABLE"
+    assert "nosuch_table" in error["message"]
