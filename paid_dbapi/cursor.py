@@ -56,7 +56,6 @@ class Cursor:
         #: connection's `on_truncation`).
         self.on_truncation: str = connection.on_truncation
         self._result = _Result([], [], [])
-        self._rows: list[Row] | None = None
         self._pos = 0
         self._arrow: tuple[int, pyarrow.Table] | None = None  # (position, remaining rows)
         #: The column types of the last result: a body with the same ones is read in one pass.
@@ -77,7 +76,6 @@ class Cursor:
         """Release the result; further use raises InterfaceError."""
         self._closed = True
         self._result = _Result([], [], [])
-        self._rows = None
         self._arrow = None
 
     def _check_open(self) -> None:
@@ -92,7 +90,6 @@ class Cursor:
         self.truncated = False
         self.elapsed_ms = None
         self._result = _Result([], [], [])
-        self._rows = None
         self._pos = 0
         self._arrow = None
 
@@ -168,9 +165,7 @@ class Cursor:
     def _all_rows(self) -> list[Row]:
         """The decoded rows, built from the columns on first use."""
         self._check_result()
-        if self._rows is None:
-            self._rows = self._result.rows()
-        return self._rows
+        return self._result.rows()
 
     def fetchone(self) -> Row | None:
         """The next row, or None when the result is exhausted."""

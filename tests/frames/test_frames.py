@@ -235,6 +235,13 @@ def test_a_value_arrow_cannot_hold_is_a_data_error_naming_the_column() -> None:
             cur.execute("SELECT 1").fetch_arrow_table()
 
 
+def test_fetch_df_keeps_columns_of_the_same_name() -> None:
+    with paid_dbapi.connect(demo=True) as conn:
+        frame = conn.cursor().execute("SELECT 1, 1, toInt8(2) AS n").fetch_df()
+    assert list(frame.columns) == ["1", "1", "n"]
+    assert [str(t) for t in frame.dtypes] == ["uint8", "uint8", "int8"]
+
+
 NULLS = (
     "SELECT * FROM (SELECT CAST(NULL, 'Nullable(Int64)') AS i, CAST(NULL, 'Nullable(Bool)') AS b, CAST(NULL, 'Nullable(Decimal(18, 4))') AS d, CAST(NULL, 'Nullable(String)') AS s "
     "UNION ALL SELECT toInt64(9007199254740993), true, toDecimal64('1.25', 4), 'x') ORDER BY i NULLS FIRST"
