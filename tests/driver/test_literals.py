@@ -261,6 +261,7 @@ def test_aware_datetime_keeps_its_instant() -> None:
         (object(), "type object"),
         (Decimal("1" * 77), "77 digits"),
         (Decimal("1E-77"), "77 digits"),
+        (Decimal("1E+999999"), "1000000 digits"),
         (Decimal("NaN"), "no NaN"),
         (Decimal("-Infinity"), "no NaN or infinity"),
         (2**256, "Int256 and UInt256"),
