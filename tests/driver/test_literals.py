@@ -190,7 +190,9 @@ def test_numpy_scalars_round_trip(cursor: paid_dbapi.Cursor, value: Any) -> None
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(value=st.binary(max_size=40))
 def test_bytes_round_trip(cursor: paid_dbapi.Cursor, value: bytes) -> None:
