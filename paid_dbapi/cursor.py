@@ -269,7 +269,8 @@ class _Result:
 
     def rows(self) -> list[Row]:
         if self._rows is None:
-            self._rows = list(zip(*self.values, strict=True)) if self.values else []
+            # the columns are equally long by construction
+            self._rows = list(zip(*self.values, strict=False)) if self.values else []
         return self._rows
 
     def since(self, start: int) -> _Result:
