@@ -165,17 +165,23 @@ def test_version() -> None:
     assert r.stdout == f"paid-sql {importlib.metadata.version('paid-dbapi')}\n"
 
 
-def test_help_explains_exact_json() -> None:
-    out = run("--help").stdout
+def test_help_explains_exact_json_and_shows_defaults() -> None:
+    out = " ".join(run("--help").stdout.split())
     assert "Decimals are JSON strings" in out
     assert "paid+demo://" in out
+    assert "\\N for NULL and an empty field for an empty string" in out
+    assert "rows per page with --all (default: 10000)" in out
+    assert "fail (exit 1); default: warn" in out
+
+
+def spawn(args: list[str], tmp_path: Path, **kwargs: Any) -> pexpect.spawn:
+    """An interactive paid-sql on a pseudo-terminal."""
+    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
+    return pexpect.spawn(PAID_SQL, args, env=env, encoding="utf-8", timeout=30, **kwargs)
 
 
 def test_interactive_session(tmp_path: Path) -> None:
-    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
-    child = pexpect.spawn(
-        PAID_SQL, ["--demo"], env=env, encoding="utf-8", timeout=60, dimensions=(40, 200)
-    )
+    child = spawn(["--demo"], tmp_path, dimensions=(40, 200))
     try:
         child.expect_exact("paid> ")
         child.send("SELECT count() FROM dim_cust\t")
@@ -205,12 +211,6 @@ def test_interactive_session(tmp_path: Path) -> None:
     finally:
         child.close()
     assert "dim_organization" in (tmp_path / "history").read_text()
-
-
-def spawn(args: list[str], tmp_path: Path, **kwargs: Any) -> pexpect.spawn:
-    """An interactive paid-sql on a pseudo-terminal."""
-    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
-    return pexpect.spawn(PAID_SQL, args, env=env, encoding="utf-8", timeout=30, **kwargs)
 
 
 def test_interactive_ctrl_c_and_the_elapsed_time_indicator(
@@ -313,10 +313,10 @@ def test_a_result_wider_than_the_terminal_is_shown_one_record_per_block(
 def test_demo_shows_a_status_line_on_a_terminal() -> None:
     child = pexpect.spawn(PAID_SQL, ["--demo", "SELECT 1 AS one"], encoding="utf-8", timeout=30)
     try:
-        child.expect_exact("paid-sql: generating the demo data...")
+        child.expect_exact("generating demo data (acme, scale 1)...")
         child.expect_exact(" one")
+        assert child.before.startswith("\r\x1b[K")  # the status line was wiped first
         child.expect(pexpect.EOF)
-        assert child.before.startswith(("\r", "\n"))  # the status line was wiped first
     finally:
         child.close()
     assert child.exitstatus == 0
