@@ -17,6 +17,7 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .exceptions import DataError
 from .types import (
     CALENDAR_INTERVALS,
     DATES,
@@ -246,10 +247,12 @@ def to_table(
     naive_timezone: str | None = None,
 ) -> pa.Table:
     """A table from decoded `values` (one sequence per column) and the server's `raw` ones."""
-    arrays = [
-        column_array(_parse(text), decoded, sent, naive_timezone)
-        for (_, text), decoded, sent in zip(columns, values, raw, strict=True)
-    ]
+    arrays = []
+    for (name, text), decoded, sent in zip(columns, values, raw, strict=True):
+        try:
+            arrays.append(column_array(_parse(text), decoded, sent, naive_timezone))
+        except (pa.ArrowException, ValueError, TypeError, ArithmeticError) as exc:
+            raise DataError(f"column {name!r} cannot be held by Arrow as {text}: {exc}") from None
     return pa.Table.from_arrays(arrays, schema=schema(columns, naive_timezone))
 
 

@@ -56,8 +56,8 @@ class Cursor:
         #: connection's `on_truncation`).
         self.on_truncation: str = connection.on_truncation
         self._result = _Result([], [], [])
-        self._rows: list[Row] | None = None
         self._pos = 0
+        self._arrow: tuple[int, pyarrow.Table] | None = None  # (position, remaining rows)
         #: The column types of the last result: a body with the same ones is read in one pass.
         self._types: tuple[str, ...] = ()
         self._closed = False
@@ -76,7 +76,7 @@ class Cursor:
         """Release the result; further use raises InterfaceError."""
         self._closed = True
         self._result = _Result([], [], [])
-        self._rows = None
+        self._arrow = None
 
     def _check_open(self) -> None:
         if self._closed:
@@ -90,8 +90,8 @@ class Cursor:
         self.truncated = False
         self.elapsed_ms = None
         self._result = _Result([], [], [])
-        self._rows = None
         self._pos = 0
+        self._arrow = None
 
     def execute(
         self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
@@ -165,9 +165,7 @@ class Cursor:
     def _all_rows(self) -> list[Row]:
         """The decoded rows, built from the columns on first use."""
         self._check_result()
-        if self._rows is None:
-            self._rows = self._result.rows()
-        return self._rows
+        return self._result.rows()
 
     def fetchone(self) -> Row | None:
         """The next row, or None when the result is exhausted."""
@@ -199,15 +197,23 @@ class Cursor:
         Built from the decoded columns, never from row tuples: Decimals stay `decimal128/256`,
         64-bit integers stay 64-bit, time stamps keep the column's unit and zone.
         """
+        table = self._remaining_table()
+        self._pos = self.rowcount
+        return table
+
+    def _remaining_table(self) -> pyarrow.Table:
+        """The rows from the current position as Arrow, built once per position."""
         self._check_result()
         _require("pyarrow", "arrow")
         from . import arrow
 
-        result = self._result.since(self._pos)
-        self._pos = self.rowcount
-        return arrow.to_table(
-            result.columns, result.values, result.raw, self.connection.naive_timezone
-        )
+        if self._arrow is None or self._arrow[0] != self._pos:
+            result = self._result.since(self._pos)
+            table = arrow.to_table(
+                result.columns, result.values, result.raw, self.connection.naive_timezone
+            )
+            self._arrow = (self._pos, table)
+        return self._arrow[1]
 
     def fetch_df(self) -> pandas.DataFrame:
         """All remaining rows as a pandas DataFrame, by way of `fetch_arrow_table` (extras
@@ -226,8 +232,9 @@ class Cursor:
         return to_polars(self.fetch_arrow_table())
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
-        """The remaining rows through the Arrow PyCapsule stream interface (consumes them)."""
-        return self.fetch_arrow_table().__arrow_c_stream__(requested_schema)
+        """The remaining rows through the Arrow PyCapsule stream interface. Exporting does not
+        move the cursor: readers such as DuckDB export once for the schema and again to scan."""
+        return self._remaining_table().__arrow_c_stream__(requested_schema)
 
     def __iter__(self) -> Iterator[Row]:
         while (row := self.fetchone()) is not None:
@@ -262,7 +269,8 @@ class _Result:
 
     def rows(self) -> list[Row]:
         if self._rows is None:
-            self._rows = list(zip(*self.values, strict=True)) if self.values else []
+            # the columns are equally long by construction
+            self._rows = list(zip(*self.values, strict=False)) if self.values else []
         return self._rows
 
     def since(self, start: int) -> _Result:

@@ -25,16 +25,16 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     # pandas 3 infers its `str` dtype for text: give it to every string column, even empty ones
     text = pd.Series(["text"]).dtype
     strings = {pa.large_string(): text} if isinstance(text, pd.StringDtype) else {}
-    columns = {}
-    for field, column in zip(table.schema, table.columns, strict=True):
+    columns = {}  # by position: SQL allows two columns of the same name
+    for i, (field, column) in enumerate(zip(table.schema, table.columns, strict=True)):
         mapping = {**nullable, **strings} if field.nullable else strings
         try:
-            columns[field.name] = column.to_pandas(
-                types_mapper=mapping.get, maps_as_pydicts="strict"
-            )
+            columns[i] = column.to_pandas(types_mapper=mapping.get, maps_as_pydicts="strict")
         except pa.ArrowNotImplementedError:  # e.g. lists of UUIDs: Python objects instead
-            columns[field.name] = pd.Series(column.to_pylist(), dtype=object)
-    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+            columns[i] = pd.Series(column.to_pylist(), dtype=object)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+    frame.columns = pd.Index(table.column_names)
+    return frame
 
 
 def to_polars(table: pa.Table) -> pl.DataFrame:

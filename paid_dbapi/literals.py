@@ -28,7 +28,7 @@ _WIDE_INTS = (
     ("Int256", -(2**255), 2**255),
     ("UInt256", 0, 2**256),
 )
-_INTERVAL_MAX_US = 2**63 - 1
+_INTERVAL_MAX = 2**63 - 1
 #: numpy datetime64/timedelta64 units, by the fractional digits they carry.
 _NUMPY_DIGITS = {"Y": 0, "M": 0, "W": 0, "D": 0, "h": 0, "m": 0, "s": 0, "ms": 3, "us": 6, "ns": 9}
 _NUMPY_BASE_UNIT = {0: "s", 3: "ms", 6: "us", 9: "ns"}
@@ -110,14 +110,16 @@ def _datetime(value: dt.datetime, nanosecond: int = 0) -> str:
     return f"toDateTime64({quote_string(text)}, 6{zone})"
 
 
-def _timedelta(value: dt.timedelta) -> str:
-    micros = value // dt.timedelta(microseconds=1)
-    if abs(micros) > _INTERVAL_MAX_US:
+def _timedelta(value: dt.timedelta, nanoseconds: int = 0) -> str:
+    """`toIntervalMicrosecond(n)`, or `toIntervalNanosecond(n)` for a value with nanoseconds."""
+    micros = dt.timedelta.__floordiv__(value, dt.timedelta(microseconds=1))
+    count, unit = (micros * 1000 + nanoseconds, "Nano") if nanoseconds else (micros, "Micro")
+    if abs(count) > _INTERVAL_MAX:
         raise ProgrammingError(
-            f"cannot bind {value!r}: ClickHouse intervals hold at most ±2**63-1 microseconds "
-            "(about 106751991 days)"
+            f"cannot bind {value!r}: ClickHouse intervals hold at most ±2**63-1 "
+            f"{unit.lower()}seconds"
         )
-    return f"toIntervalMicrosecond({micros})"
+    return f"toInterval{unit}second({count})"
 
 
 def _numpy(value: Any) -> str:
@@ -144,9 +146,8 @@ def _numpy_time(value: Any, unit: str) -> str:
     ticks = int(value.astype(f"{value.dtype.kind}8[{_NUMPY_BASE_UNIT[digits]}]").astype("i8"))
     nanos = ticks * 10 ** (9 - digits)
     if value.dtype.kind == "m":
-        if nanos % 1000:
-            raise ProgrammingError(f"cannot bind {value!r} exactly: finer than microseconds")
-        return _timedelta(dt.timedelta(microseconds=nanos // 1000))
+        micros, nanos = divmod(nanos, 1000)
+        return _timedelta(dt.timedelta(microseconds=micros), nanos)
     try:
         moment = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=nanos // 1000)
     except OverflowError:
@@ -188,6 +189,8 @@ def render_literal(value: object) -> str:
     if isinstance(value, memoryview):
         return _bytes(value.hex())
     if isinstance(value, dt.datetime):
+        if value != value:  # pandas.NaT
+            return "NULL"
         nanosecond = getattr(value, "nanosecond", 0)  # pandas.Timestamp
         return _datetime(value, nanosecond if type(nanosecond) is int and nanosecond < 1000 else 0)
     if isinstance(value, dt.date):
@@ -195,7 +198,8 @@ def render_literal(value: object) -> str:
     if isinstance(value, dt.time):
         return quote_string(dt.time.isoformat(dt.time.replace(value, tzinfo=None)))
     if isinstance(value, dt.timedelta):
-        return _timedelta(value)
+        nanoseconds = getattr(value, "nanoseconds", 0)  # pandas.Timedelta
+        return _timedelta(value, nanoseconds if type(nanoseconds) is int else 0)
     if isinstance(value, uuid.UUID):
         return f"toUUID({quote_string(str(uuid.UUID(str(value))))})"
     if isinstance(value, list):

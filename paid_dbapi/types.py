@@ -317,12 +317,6 @@ def _decimal_converter(scale: int) -> Converter:
     return convert
 
 
-def _cut_fraction(text: str) -> str:
-    """`text` with digits past microseconds cut (never rounded, as ClickHouse does not)."""
-    head, dot, frac = text.partition(".")
-    return f"{head}.{frac[:6]}" if dot and len(frac) > 6 else text
-
-
 def _parse_datetime(text: str) -> dt.datetime:
     """ClickHouse text `YYYY-MM-DD hh:mm:ss[.fffffffff]`; digits past microseconds are cut."""
     try:
@@ -476,7 +470,8 @@ def _json_kind(t: ClickHouseType) -> type:
 def _variant(t: ClickHouseType, naive_tz: str | None) -> Converter:
     """A Variant value carries no tag on the wire: it is decoded by the member its JSON kind
     names when only one member has that kind (so `Variant(String, Decimal(10, 2))` keeps exact
-    Decimals), and passes through as sent otherwise."""
+    Decimals), and passes through as sent otherwise. Beside a String member, a float's `nan`
+    or `inf` (sent as text) stays a string."""
     members: dict[type, list[ClickHouseType]] = {}
     for member in t.args:
         members.setdefault(_json_kind(member), []).append(member)
@@ -488,8 +483,12 @@ def _variant(t: ClickHouseType, naive_tz: str | None) -> Converter:
 
     def convert(value: Any) -> Any:
         kind = type(value)
-        if kind is int or kind is JSONNumber:
-            kind = float
+        if (
+            kind is int
+            or kind is JSONNumber
+            or (kind is str and str not in members and value in ("nan", "inf", "-inf"))
+        ):
+            kind = float  # a non-finite float is sent as text
         member = by_kind.get(kind)
         return plain_json(value) if member is None else member(value)
 
@@ -698,11 +697,12 @@ def column_decoder(type_text: str, naive_timezone: str | None = None) -> ColumnD
     if convert is None:
         return None
     fast = _fast_decoder(parsed.base, naive_timezone)
+    zoned = parsed.base.name in DATETIMES  # the fast path would drop an offset in the text
 
     def decode(column: Sequence[Any]) -> list[Any]:
         if None in column:
             return [None if v is None else convert(v) for v in column]
-        if fast is not None and not _has_offset(column[0]):
+        if fast is not None and not (zoned and _has_offset(column[0])):
             try:
                 return fast(column)
             except (ValueError, TypeError):
@@ -713,7 +713,7 @@ def column_decoder(type_text: str, naive_timezone: str | None = None) -> ColumnD
 
 
 def _has_offset(value: Any) -> bool:
-    """True for date-time text that carries its own UTC offset (the fast path would drop it)."""
+    """True for date-time text that carries its own UTC offset."""
     return isinstance(value, str) and len(value) > 19 and any(c in value[19:] for c in "+-Z")
 
 

@@ -14,6 +14,7 @@ import binascii
 import gzip
 import json
 import logging
+import re
 import time
 import uuid
 import zlib
@@ -36,6 +37,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 TRUNCATION_MODES = ("error", "pass")
 SERVER_TIMEZONE = "UTC"
 OK = b"Ok.\n"
+_QUERY_ID = re.compile(r"[\x20-\x7e]{1,256}")
 
 
 @dataclass
@@ -135,7 +137,9 @@ class Gateway:
         if path in ("/ping", "/replicas_status") or (path == "/" and method in ("GET", "HEAD")
                                                      and "query" not in params):  # fmt: skip
             return Response(200, OK, {"content-type": "text/html; charset=UTF-8"})
-        query_id = params.get("query_id") or str(uuid.uuid4())
+        query_id = params.get("query_id", "")
+        if not _QUERY_ID.fullmatch(query_id):  # echoed in a header: printable ASCII only
+            query_id = str(uuid.uuid4())
         base = {"x-clickhouse-query-id": query_id, "x-clickhouse-timezone": SERVER_TIMEZONE}
         started = time.perf_counter()
         try:

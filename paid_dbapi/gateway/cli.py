@@ -13,8 +13,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from importlib.metadata import version
 
+from .. import __version__
 from ..client import PRODUCTION_URL, is_loopback
 from ..exceptions import InterfaceError
 from .app import TRUNCATION_MODES, Gateway
@@ -24,12 +24,6 @@ from .upstream import Upstream
 logger = logging.getLogger(__name__)
 
 
-def _version() -> str:
-    import paid_dbapi
-
-    return str(getattr(paid_dbapi, "__version__", None) or version("paid-dbapi"))
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
@@ -37,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the Paid Analytics API over ClickHouse's HTTP interface, so Metabase, "
         "Grafana, DBeaver and any ClickHouse client can connect (user: any, password: API key).",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="serve until Ctrl-C")
     source = run.add_mutually_exclusive_group()

@@ -19,9 +19,7 @@ from .errors import ClickHouseError
 logger = logging.getLogger(__name__)
 
 #: The limits of one local statement; results are as large as the API's (10,000 rows).
-LIMITS = Limits(
-    row_limit=10**9, timeout=30.0, memory_limit=2 * 1024**3, result_bytes=256 * 1024**2
-)
+LIMITS = Limits(row_limit=10**9, timeout=30.0, memory_limit=2 * 1024**3, result_bytes=256 * 1024**2)
 #: The encoder's largest statement: a result of the API's 10,000 rows as JSON text, and more.
 MAX_QUERY_BYTES = 256 * 1024**2
 #: A ClickHouse server's defaults where the worker's (made for the API's JSON) differ, and the

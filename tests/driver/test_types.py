@@ -219,6 +219,11 @@ CASES = [
         "Variant(Date, Int32)",
     ),
     ("CAST(toDecimal64('1.25', 4), 'Dynamic')", 1.25, "Dynamic"),  # a JSON number: a float
+    (
+        "CAST(CAST('-inf', 'Float64'), 'Variant(Float64, Array(String))')",
+        -math.inf,
+        "Variant(Array(String), Float64)",
+    ),
     ("CAST(nan, 'Float64')", "nan", "Float64"),
     ("CAST(-inf, 'Float64')", -math.inf, "Float64"),
 ]

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import duckdb
+import httpx
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -222,6 +224,24 @@ def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
     assert frame["wide"].to_list() == ["1.5" + "0" * 39]  # polars' Decimal stops at 38 digits
 
 
+def test_a_value_arrow_cannot_hold_is_a_data_error_naming_the_column() -> None:
+    """An Int64 past 64 bits (a Python int holds it, Arrow's int64 cannot)."""
+    body = b'{"columns": [{"name": "big", "type": "Int64"}], "rows": [["9223372036854775808"]]}'
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with paid_dbapi.connect("key", base_url="https://odd.invalid", transport=transport) as conn:
+        cur = conn.cursor()
+        assert cur.execute("SELECT 1").fetchall() == [(9223372036854775808,)]
+        with pytest.raises(DataError, match=r"column 'big' cannot be held by Arrow as Int64"):
+            cur.execute("SELECT 1").fetch_arrow_table()
+
+
+def test_fetch_df_keeps_columns_of_the_same_name() -> None:
+    with paid_dbapi.connect(demo=True) as conn:
+        frame = conn.cursor().execute("SELECT 1, 1, toInt8(2) AS n").fetch_df()
+    assert list(frame.columns) == ["1", "1", "n"]
+    assert [str(t) for t in frame.dtypes] == ["uint8", "uint8", "int8"]
+
+
 NULLS = (
     "SELECT * FROM (SELECT CAST(NULL, 'Nullable(Int64)') AS i, CAST(NULL, 'Nullable(Bool)') AS b, CAST(NULL, 'Nullable(Decimal(18, 4))') AS d, CAST(NULL, 'Nullable(String)') AS s "
     "UNION ALL SELECT toInt64(9007199254740993), true, toDecimal64('1.25', 4), 'x') ORDER BY i NULLS FIRST"
@@ -277,22 +297,25 @@ def test_empty_results_keep_their_schema(engine: sa.engine.Engine) -> None:
 
 
 def test_arrow_stream_interface() -> None:
-    """The cursor is an Arrow stream: pyarrow, polars (and pandas 3) take it without a copy."""
+    """The cursor is an Arrow stream: pyarrow, polars, DuckDB (and pandas 3) read it without a
+    copy, as often as they like, and exporting it does not move the cursor."""
     sql = "SELECT arrayJoin([0, 1, 2]) AS n, toDecimal64(n, 2) AS d"
     with paid_dbapi.connect(demo=True) as conn:
         cur = conn.cursor()
-        assert pa.table(cur.execute(sql))["d"].to_pylist() == [
-            Decimal("0.00"),
-            Decimal("1.00"),
-            Decimal("2.00"),
-        ]
-        assert pl.DataFrame(cur.execute(sql))["n"].to_list() == [0, 1, 2]
-        if PANDAS3:
-            assert pd.DataFrame.from_arrow(cur.execute(sql))["n"].tolist() == [0, 1, 2]
         cur.execute(sql)
+        decimals = [Decimal("0.00"), Decimal("1.00"), Decimal("2.00")]
+        assert pa.table(cur)["d"].to_pylist() == decimals
+        assert pl.DataFrame(cur)["n"].to_list() == [0, 1, 2]
+        assert duckdb.sql("SELECT sum(d) AS s, max(n) FROM cur").fetchall() == [
+            (Decimal("3.00"), 2)
+        ]
+        if PANDAS3:
+            assert pd.DataFrame.from_arrow(cur)["n"].tolist() == [0, 1, 2]
         assert cur.fetchone() == (0, Decimal("0.00"))
         assert pa.table(cur)["n"].to_pylist() == [1, 2]  # the rest of the result
+        assert cur.fetch_arrow_table()["n"].to_pylist() == [1, 2]
         assert cur.fetchall() == []
+        assert pa.table(cur).num_rows == 0
 
 
 FETCHES: dict[str, Callable[[paid_dbapi.Cursor], Any]] = {
