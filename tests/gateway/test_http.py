@@ -185,7 +185,7 @@ def test_the_api_code_and_details_are_in_the_message(http: httpx.Client) -> None
         "ALTER TABLE fact_signal DELETE WHERE 1",
         "TRUNCATE TABLE fact_signal",
         "SYSTEM FLUSH LOGS",
-        "KILL QUERY WHERE query_id = 'x'",
+        "KILL QUERY WHERE user = 'x'",
     ],
 )
 def test_writes_and_server_statements_are_refused(http: httpx.Client, sql: str) -> None:
