@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -360,3 +361,21 @@ def test_datetimes_and_decimals_print_at_the_columns_precision_and_scale(
         for (shown, oracle), scale in zip(pairs[len(datetimes) :], scales, strict=True):
             assert Decimal(shown) == Decimal(oracle)
             assert len(shown.partition(".")[2]) == scale, shown
+
+
+def test_ctrl_c_stops_a_one_shot_demo_query_at_once() -> None:
+    """Without the session's prompt, too: the demo worker is stopped, not waited for."""
+    child = pexpect.spawn(PAID_SQL, ["--demo", "SELECT count() FROM fact_signal AS a, fact_signal AS b, fact_signal AS c"],
+                          encoding="utf-8", timeout=30)  # fmt: skip
+    try:
+        child.expect_exact("generating demo data")
+        child.expect_exact("\r\x1b[K")  # the data is ready: the query is now running
+        time.sleep(0.5)
+        started = time.monotonic()
+        child.sendintr()
+        child.expect_exact("cancelled")
+        child.expect(pexpect.EOF)
+        assert time.monotonic() - started < 2.0
+    finally:
+        child.close()
+    assert child.exitstatus == 130
