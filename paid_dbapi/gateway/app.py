@@ -225,6 +225,7 @@ class Gateway:
             logger.debug("query %s answered from the local catalog", request.query_id)
             body = self.catalog.answer(request.api_key, plan.sql, fmt)
         else:
+            logger.debug("query %s forwarded to the API: %.300s", request.query_id, plan.sql)
             answer = self.upstream.query(request.api_key, plan.sql)
             limit = self._row_limit(answer, params, summary)
             body = formats.encode(self.local, answer, fmt, limit=limit, settings=params)
