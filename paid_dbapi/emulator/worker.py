@@ -15,13 +15,16 @@ API::
 
 The child runs `setup` (trusted SQL: DDL and data), fixes `settings` and the limits, makes
 `database` current, then switches to ``readonly = 1`` for good: no query can change a setting,
-create a table or write. With a `policy`, the child judges `sql` with `guard.vet` (the guard's
+create a table or write (``readonly=2``, for trusted encoders that need `format()` or a
+SETTINGS clause, still forbids writes). On Linux the child is also confined by the kernel
+(`sandbox.confine`): no file outside its own directory, no TCP connection; `confined` tells
+the Landlock ABI in force. With a `policy`, the child judges `sql` with `guard.vet` (the guard's
 own checks run in the same locked-down session) and executes only the canonical statement it
 returns; without one, `sql` is trusted text built by the caller. Errors arrive intact as
-`GuardError` or `EngineError` (ClickHouse's error name). A query that outlives
-`limits.timeout` (plus a short grace) is stopped by killing the process, whether or not
-ClickHouse noticed: the caller gets `EngineError("TIMEOUT_EXCEEDED")`; `cancel` (or an
-exception such as KeyboardInterrupt while waiting) also kills it and raises `Cancelled`.
+`GuardError` or `EngineError` (ClickHouse's error name). A query still unanswered
+`limits.timeout` after it was asked (plus a short grace) is stopped by killing the process,
+whether or not ClickHouse noticed: the caller gets `EngineError("TIMEOUT_EXCEEDED")`; `cancel`
+(or an exception such as KeyboardInterrupt while waiting) also kills it and raises `Cancelled`.
 A killed or crashed worker is started again on next use. Queries of one worker run one at a
 time; workers never outlive their parent (the child watches its parent and exits).
 """
