@@ -84,6 +84,7 @@ class Emulator:
         with serve_in_thread(self.app, sock, name="the emulator") as address:
             yield f"http://{address}{PREFIX}"
 
+
 def listen(host: str, port: int) -> socket.socket:
     """A socket bound to (host, port); OSError (EADDRINUSE...) when the port is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

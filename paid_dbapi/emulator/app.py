@@ -357,8 +357,6 @@ def too_large() -> Response:
     return error(413, "PAYLOAD_TOO_LARGE", message, "send a query of at most 100 kB")
 
 
-
-
 async def _disconnected(receive: Receive, cancel: threading.Event) -> None:
     """Set `cancel` when the client disconnects before its answer is ready."""
     while (await receive())["type"] != "http.disconnect":

@@ -131,7 +131,7 @@ def test_cancel_stops_the_query_at_once(worker: Worker) -> None:
         started = time.monotonic()
         with pytest.raises(Cancelled):
             worker.query("SELECT sleep(3)", cancel=cancel)
-        assert time.monotonic() - started < 0.8
+        assert time.monotonic() - started < 1.5  # not the 3 s the query asked for
         timer.join()
         assert worker.query("SELECT 1").row_texts == ["[1]"]
 
