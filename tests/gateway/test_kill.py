@@ -2,7 +2,7 @@
 
 Clients cancel this way: clickhouse-java v0.9.8 (jdbc-v2 StatementImpl.java, cancel()) sends
 `KILL QUERY WHERE query_id = '<id>'` for the statement it runs.
-The upstream here is `paid-emulator serve --latency 2`, a real server that answers slowly.
+The upstream here is `paid-emulator serve --latency 1.5`, a real server that answers slowly.
 """
 
 from __future__ import annotations
