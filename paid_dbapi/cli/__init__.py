@@ -209,7 +209,9 @@ def start_demo(org: str | None, err: TextIO) -> None:
 
 def open_connection(args: argparse.Namespace, err: TextIO) -> Connection:
     """Connect as the arguments say (URL, demo, or production with PAID_API_KEY)."""
-    kwargs = {"demo": True} if args.demo else connect_args_from_url(args.url) if args.url else {}
+    kwargs: dict[str, Any] = (
+        {"demo": True} if args.demo else connect_args_from_url(args.url) if args.url else {}
+    )
     if kwargs.get("demo"):
         start_demo(kwargs.get("demo_org"), err)
     try:

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 from ..emulator.guard import GuardError
 from ..exceptions import Error
 from ..literals import quote_string
+from ..serving import Receive, Send, read_body, send_response
 from . import compression, formats, sql
 from .catalog import Catalog
 from .errors import ClickHouseError, from_api, from_driver
@@ -345,36 +346,20 @@ class Gateway:
     async def __call__(
         self,
         scope: MutableMapping[str, Any],
-        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
-        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+        receive: Receive,
+        send: Send,
     ) -> None:
         """ASGI entry point (served by uvicorn)."""
         if scope["type"] != "http":
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size <= MAX_BODY_BYTES:
-                chunks.append(chunk)
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive, MAX_BODY_BYTES)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if size > MAX_BODY_BYTES:
+        if body is None:
             too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
             response = self._error(ClickHouseError("BAD_ARGUMENTS", too_large))
         else:
             response = await self._answer_cancellable(
                 scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-                headers, b"".join(chunks),
+                headers, body,
             )  # fmt: skip
-        await send({
-            "type": "http.response.start",
-            "status": response.status,
-            "headers": [
-                (k.encode(), v.encode("latin-1", "replace")) for k, v in response.headers.items()
-            ],
-        })  # fmt: skip
-        await send({"type": "http.response.body", "body": response.body})
+        await send_response(send, response.status, response.headers, response.body)
