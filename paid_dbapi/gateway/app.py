@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import gzip
 import hmac
 import json
 import logging
@@ -19,7 +18,6 @@ import re
 import threading
 import time
 import uuid
-import zlib
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,25 +88,6 @@ def _credentials(params: dict[str, str], headers: dict[str, str]) -> str:
     )
 
 
-def _request_body(headers: dict[str, str], body: bytes) -> bytes:
-    encoding = headers.get("content-encoding", "").strip().lower()
-    try:
-        if encoding in ("", "identity"):
-            return body
-        if encoding == "gzip":
-            return gzip.decompress(body)
-        if encoding == "deflate":
-            return zlib.decompress(body)
-        if encoding == "zstd":
-            import zstandard
-
-            return zstandard.ZstdDecompressor().decompressobj().decompress(body)
-    except (OSError, EOFError, zlib.error, ValueError) as exc:
-        message = f"cannot decompress the request: {exc}"
-        raise ClickHouseError("CANNOT_DECOMPRESS", message) from None
-    raise ClickHouseError("BAD_ARGUMENTS", f"unsupported Content-Encoding {encoding[:40]!r}")
-
-
 class Gateway:
     """The gateway's request handling, over one upstream API and one local engine."""
 
@@ -166,7 +145,7 @@ class Gateway:
                 raise ClickHouseError("BAD_ARGUMENTS", f"HTTP method {method} is not supported")
             text = params.get("query", "")
             if method == "POST":
-                posted = _request_body(headers, body).decode("utf-8", "replace")
+                posted = self._request_body(params, headers, body).decode("utf-8", "replace")
                 text = f"{text}\n{posted}" if text and posted else text or posted
             request = _Request(params, headers, text, _credentials(params, headers), query_id)
             response = self._query(request)
@@ -185,6 +164,17 @@ class Gateway:
         elapsed = time.perf_counter() - started
         logger.debug("query %s answered %d in %.1f ms", query_id, response.status, elapsed * 1e3)
         return response
+
+    def _request_body(self, params: dict[str, str], headers: dict[str, str], body: bytes) -> bytes:
+        try:
+            body = compression.decompress_body(
+                headers.get("content-encoding", ""), body, MAX_BODY_BYTES
+            )
+            if params.get("decompress") == "1":
+                body = compression.decompress_blocks(body, MAX_BODY_BYTES)
+        except compression.DecompressError as exc:
+            raise ClickHouseError("CANNOT_DECOMPRESS", str(exc)) from None
+        return body
 
     def _cancel(self, query_id: str, api_key: str) -> bool:
         """Cancel a running query of the same key; True if there was one."""
@@ -235,6 +225,7 @@ class Gateway:
             logger.debug("query %s answered from the local catalog", request.query_id)
             body = self.catalog.answer(request.api_key, plan.sql, fmt)
         else:
+            logger.debug("query %s forwarded to the API: %.300s", request.query_id, plan.sql)
             answer = self.upstream.query(request.api_key, plan.sql)
             limit = self._row_limit(answer, params, summary)
             body = formats.encode(self.local, answer, fmt, limit=limit, settings=params)
