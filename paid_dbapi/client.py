@@ -207,11 +207,8 @@ class Client:
     def _tls_failure(self, error: ssl.SSLError) -> OperationalError:
         """A failed TLS handshake, explained; a plain-HTTP loopback server gets its URL."""
         parts = urlsplit(self.base_url)
-        if isinstance(error, ssl.SSLCertVerificationError):
-            return OperationalError(
-                f"TLS handshake with {parts.netloc} failed: {error.verify_message}"
-            )
-        message = f"TLS handshake with {parts.netloc} failed ({error.reason or error})"
+        reason = getattr(error, "verify_message", None) or error.reason or error
+        message = f"TLS handshake with {parts.netloc} failed ({reason})"
         if error.reason in NOT_TLS_REASONS:
             message += ": the server does not speak HTTPS on this port"
             if parts.hostname and is_loopback(parts.hostname):

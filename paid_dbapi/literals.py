@@ -78,16 +78,17 @@ def _decimal(value: Decimal) -> str:
         raise ProgrammingError(
             f"cannot bind Decimal {value}: ClickHouse Decimals have no NaN or infinity"
         )
-    text = format(value, "f")
-    digits = text.lstrip("-")
-    whole, _, frac = digits.partition(".")
-    scale = len(frac)
-    precision = max(len(whole.lstrip("0")) + scale, 1, scale)
+    # Measured before formatting, so that Decimal('1E+999999') never becomes a million digits.
+    exponent = int(value.as_tuple().exponent)
+    scale = max(-exponent, 0)
+    whole = max(value.adjusted() + 1, 0) if value else 0
+    precision = max(whole + scale, 1)
     if precision > MAX_DECIMAL_PRECISION:
         raise ProgrammingError(
             f"Decimal {value} needs {precision} digits; ClickHouse holds at most "
             f"{MAX_DECIMAL_PRECISION}"
         )
+    text = format(value, "f")
     return f"CAST({quote_string(text)} AS Decimal({precision}, {scale}))"
 
 

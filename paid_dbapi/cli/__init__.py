@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
@@ -193,28 +193,28 @@ def describe_signals(connection: Connection, name: str | None) -> Listing:
     return text_columns("signal_name", "path", "types"), rows
 
 
-@contextlib.contextmanager
-def status(err: TextIO, text: str) -> Iterator[None]:
-    """A status line on standard error while a slow step runs, on a terminal only."""
-    if not err.isatty():
-        yield
-        return
-    err.write(text)
-    err.flush()
+def start_demo(org: str | None, err: TextIO) -> None:
+    """Start the demo organization's emulator worker now, with a status line on a terminal
+    while it generates the data (else the first query would wait in silence)."""
     try:
-        yield
-    finally:
-        err.write("\r" + " " * len(text) + "\r")
-        err.flush()
+        from ..emulator import default_emulator, tty_status
+    except ImportError:
+        return  # connect() explains the missing extra
+    emulator = default_emulator()
+    known = emulator.keys()
+    name = org or next(iter(known))
+    if name in known:  # else connect() names the demo organizations
+        emulator.start([name], tty_status(err))
 
 
 def open_connection(args: argparse.Namespace, err: TextIO) -> Connection:
     """Connect as the arguments say (URL, demo, or production with PAID_API_KEY)."""
-    kwargs = {"demo": True} if args.demo else connect_args_from_url(args.url) if args.url else {}
+    kwargs: dict[str, Any] = (
+        {"demo": True} if args.demo else connect_args_from_url(args.url) if args.url else {}
+    )
+    if kwargs.get("demo"):
+        start_demo(kwargs.get("demo_org"), err)
     try:
-        if kwargs.get("demo"):
-            with status(err, "paid-sql: generating the demo data..."):
-                return connect(**kwargs)
         return connect(**kwargs)
     except InterfaceError as exc:
         if exc.code != NO_API_KEY:

@@ -11,12 +11,12 @@ import contextlib
 import socket
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 import httpx
 
+from ..serving import serve_in_thread
 from .app import PREFIX, App, Transport
 from .data import Dataset, demo_keys, load
 from .worker import Limits
@@ -80,28 +80,9 @@ class Emulator:
     ) -> Iterator[str]:
         """Serve over HTTP in a background thread (on `sock` if given, from `listen`); yields
         the base URL."""
-        import uvicorn
-
         sock = sock or listen(host, port)
-        host, bound = sock.getsockname()[:2]
-        server = uvicorn.Server(
-            uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
-        )
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started and thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if not server.started:
-            sock.close()
-            raise RuntimeError(f"the emulator could not start on {host}:{bound}")
-        shown = f"[{host}]" if ":" in host else host
-        try:
-            yield f"http://{shown}:{bound}{PREFIX}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=15)
-            sock.close()
+        with serve_in_thread(self.app, sock, name="the emulator") as address:
+            yield f"http://{address}{PREFIX}"
 
 
 def listen(host: str, port: int) -> socket.socket:

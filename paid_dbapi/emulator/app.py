@@ -16,7 +16,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from ..literals import quote_string, render_literal
+from ..serving import Receive, Send, read_body, send_response
 from . import data
 from .engine import Engine
 from .guard import GuardError
@@ -39,7 +40,6 @@ MAX_BODY_BYTES = 1024**2
 #: Requests of one organization in flight at once (more get 429). The server's threads number
 #: more than all organizations' shares together, so one organization never holds them all.
 MAX_PENDING_PER_ORG = 16
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 JSON_HEADERS = {"content-type": "application/json"}
 SIGNALS_DEFAULT_DAYS = 30
 
@@ -325,12 +325,12 @@ class App:
         self,
         scope: MutableMapping[str, Any],
         receive: Receive,
-        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+        send: Send,
     ) -> None:
         """ASGI entry point (served by uvicorn)."""
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
+        body = await read_body(receive, MAX_BODY_BYTES)
         if body is None:
             response = too_large()
         else:
@@ -348,34 +348,13 @@ class App:
                 watcher.cancel()
             if cancel.is_set():
                 return  # nobody is listening
-        await send({
-            "type": "http.response.start",
-            "status": response.status,
-            "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
-        })  # fmt: skip
-        await send({"type": "http.response.body", "body": response.body})
+        await send_response(send, response.status, response.headers, response.body)
 
 
 def too_large() -> Response:
     """413 for a request body over the cap."""
     message = f"the request body is larger than {MAX_BODY_BYTES} bytes"
     return error(413, "PAYLOAD_TOO_LARGE", message, "send a query of at most 100 kB")
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The request body, or None past the cap (the rest is read and dropped, so the client
-    sees the 413 rather than a reset connection; a body endlessly long is cut off)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY_BYTES:
-            chunks.append(chunk)
-        if not message.get("more_body") or size > 64 * MAX_BODY_BYTES:
-            break
-    return b"".join(chunks) if size <= MAX_BODY_BYTES else None
 
 
 async def _disconnected(receive: Receive, cancel: threading.Event) -> None:

@@ -347,7 +347,7 @@ IN_FUNCTIONS = frozenset(_IN.split())
 _ALL = (_AGGREGATES, _DATES, _STRINGS, _MATH, _LOGIC, _ARRAYS, _JSON, _MISC, _IN)
 ALLOWED_FUNCTIONS = frozenset(" ".join(_ALL).split())
 _AGGREGATE_NAMES = frozenset(_AGGREGATES.lower().split())
-_LOWER = {name.lower(): name for name in ALLOWED_FUNCTIONS}
+_LOWER = frozenset(name.lower() for name in ALLOWED_FUNCTIONS)
 _CONVERSION = re.compile(
     r"^to(u?int(8|16|32|64|128|256)|float(32|64)|bfloat16|decimal(32|64|128|256)?|date|date32"
     r"|datetime|datetime32|datetime64|string|fixedstring|bool|ipv4|ipv6|uuid|time|time64)"

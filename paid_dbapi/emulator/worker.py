@@ -15,22 +15,24 @@ API::
 
 The child runs `setup` (trusted SQL: DDL and data), fixes `settings` and the limits, makes
 `database` current, then switches to ``readonly = 1`` for good: no query can change a setting,
-create a table or write. With a `policy`, the child judges `sql` with `guard.vet` (the guard's
+create a table or write (``readonly=2``, for trusted encoders that need `format()` or a
+SETTINGS clause, still forbids writes). On Linux the child is also confined by the kernel
+(`sandbox.confine`): no file outside its own directory, no TCP connection; `confined` tells
+the Landlock ABI in force. With a `policy`, the child judges `sql` with `guard.vet` (the guard's
 own checks run in the same locked-down session) and executes only the canonical statement it
 returns; without one, `sql` is trusted text built by the caller. Errors arrive intact as
-`GuardError` or `EngineError` (ClickHouse's error name). A query that outlives
-`limits.timeout` (plus a short grace) is stopped by killing the process, whether or not
-ClickHouse noticed: the caller gets `EngineError("TIMEOUT_EXCEEDED")`; `cancel` (or an
-exception such as KeyboardInterrupt while waiting) also kills it and raises `Cancelled`.
+`GuardError` or `EngineError` (ClickHouse's error name). A query still unanswered
+`limits.timeout` after it was asked (plus a short grace) is stopped by killing the process,
+whether or not ClickHouse noticed: the caller gets `EngineError("TIMEOUT_EXCEEDED")`; `cancel`
+(or an exception such as KeyboardInterrupt while waiting) also kills it and raises `Cancelled`.
 A killed or crashed worker is started again on next use. Queries of one worker run one at a
 time; workers never outlive their parent (the child watches its parent and exits).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import functools
+import importlib.util
 import json
 import logging
 import os
@@ -50,7 +52,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .guard import GuardError, Policy
+from .guard import GuardError, Policy, vet
+from .sandbox import confine
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +112,10 @@ BASE_SETTINGS: dict[str, str] = {
 }
 
 _ERROR = re.compile(
-    r"Code: (\d+)\. DB::Exception: (.*?)(?: \(([A-Z_0-9]+)\))?(?: \(version [^)]*\))?\s*$", re.S
+    r"Code: (\d+)\. DB::\w*Exception: (.*?)(?: \(([A-Z_0-9]+)\))?(?: \(version [^)]*\))?\s*$", re.S
 )
 _VERSION = re.compile(r"\s*\(version [^)]*\)")
-_NESTED = re.compile(r"Code: \d+\. DB::Exception: ")
+_NESTED = re.compile(r"Code: \d+\. DB::\w*Exception: ")
 
 
 def parse_error(text: str) -> EngineError:
@@ -158,6 +161,8 @@ class Worker:
         self._lock = threading.Lock()  # one query at a time; guards _child
         self._child: _Child | None = None
         self._cancelled = False
+        #: The Landlock ABI confining the process (no file or TCP access), 0 if none.
+        self.confined = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -266,6 +271,7 @@ class Worker:
         if not ready["ok"]:
             self._kill("failed to start")
             raise EngineError(ready.get("name", "INTERNAL"), ready.get("message", ""))
+        self.confined = int(ready["confined"])
         return child
 
     def _kill(self, why: str) -> None:
@@ -289,11 +295,13 @@ class _Died(Exception):
 class _Child:
     """One child process and the two pipes to it; framing is an 8-byte length + bytes."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], to_child: int, from_child: int) -> None:
+    def __init__(
+        self, popen: subprocess.Popen[bytes], home: str, to_child: int, from_child: int
+    ) -> None:
         self.popen = popen
         self.to_child = to_child
         self.from_child = from_child
-        self._finalizer = weakref.finalize(self, _reap, popen, to_child, from_child)
+        self._finalizer = weakref.finalize(self, _reap, popen, home, to_child, from_child)
 
     @classmethod
     def spawn(cls, label: str) -> _Child:
@@ -304,6 +312,7 @@ class _Child:
             f"import sys; sys.path[:] = {path!r}; "
             "from paid_dbapi.emulator.worker import child_main; child_main()"
         )
+        home = tempfile.mkdtemp(prefix="paid-worker-")  # the only place the child may touch
         try:
             popen = subprocess.Popen(  # a fresh interpreter: nothing forked from this process
                 [sys.executable, "-c", bootstrap, str(request_r), str(reply_w)],
@@ -311,14 +320,15 @@ class _Child:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL if not logger.isEnabledFor(logging.DEBUG) else None,
-                cwd=_empty_dir(),
+                cwd=home,
+                env=_child_environment(home),
                 start_new_session=True,  # the terminal's Ctrl-C reaches the parent only
             )
         finally:
             os.close(request_r)
             os.close(reply_w)
         logger.debug("started %s (pid %s)", label, popen.pid)
-        return cls(popen, request_w, reply_r)
+        return cls(popen, home, request_w, reply_r)
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -358,8 +368,14 @@ class _Child:
         return b"".join(chunks)
 
 
-def _reap(popen: subprocess.Popen[bytes], *fds: int) -> None:
-    """Kill the child and close its pipes (also runs at interpreter exit)."""
+def _child_environment(home: str) -> dict[str, str]:
+    """A minimal environment: nothing of the parent's (API keys, tokens) reaches the child."""
+    kept = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "LC_CTYPE")}
+    return {**kept, "PATH": os.defpath, "HOME": home, "TMPDIR": home}
+
+
+def _reap(popen: subprocess.Popen[bytes], home: str, *fds: int) -> None:
+    """Kill the child, close its pipes, remove its directory (also runs at interpreter exit)."""
     if popen.poll() is None:
         popen.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -367,14 +383,7 @@ def _reap(popen: subprocess.Popen[bytes], *fds: int) -> None:
     for fd in fds:
         with contextlib.suppress(OSError):
             os.close(fd)
-
-
-@functools.cache
-def _empty_dir() -> str:
-    """An empty private directory: the children's working directory (removed at exit)."""
-    path = tempfile.mkdtemp(prefix="paid-emulator-")
-    atexit.register(shutil.rmtree, path, True)
-    return path
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -392,13 +401,31 @@ def child_main() -> None:
     requests, replies = int(sys.argv[1]), int(sys.argv[2])
     _watch_parent(os.getppid())
     config = pickle.loads(_read_frame(requests))
+    # chDB starts engine threads as it loads; they keep the walls in force when they started
+    home = os.getcwd()
+    chdb = importlib.util.find_spec("chdb")
+    packages = [os.path.dirname(p) for p in (chdb.submodule_search_locations or [])] if chdb else []
+    code = [
+        sys.prefix,
+        sys.base_prefix,
+        *packages,
+        "/lib",
+        "/lib64",
+        "/usr/lib",
+        "/usr/lib64",
+        "/proc",
+    ]
+    confined = confine(home, code)
+    from chdb import session as chdb_session
+
+    confined = confined and confine(home)  # from here: files in `home` only, no TCP
     try:
-        session = _locked_session(config)
+        session = _locked_session(chdb_session.Session(), config)  # type: ignore[no-untyped-call]
     except Exception as exc:
         error = parse_error(str(exc))
         _send(replies, {"ok": False, "name": error.name, "message": error.message})
         os._exit(1)
-    _send(replies, {"ok": True})
+    _send(replies, {"ok": True, "confined": confined})
     while True:
         try:
             request = pickle.loads(_read_frame(requests))
@@ -412,10 +439,7 @@ def child_main() -> None:
         _send(replies, header, payload)
 
 
-def _locked_session(config: dict[str, Any]) -> Any:
-    from chdb import session as chdb_session
-
-    session: Any = chdb_session.Session()  # type: ignore[no-untyped-call]
+def _locked_session(session: Any, config: dict[str, Any]) -> Any:
     for sql in config["setup"]:
         session.query(sql, "TSVRaw")
     for name, value in config["settings"].items():
@@ -429,8 +453,6 @@ def _locked_session(config: dict[str, Any]) -> Any:
 def _answer(
     session: Any, request: dict[str, Any], limit: int
 ) -> tuple[dict[str, Any], bytes | None]:
-    from .guard import vet
-
     def run(trusted: str) -> str:
         return _execute(session, trusted, "TSVRaw").decode("utf-8", "replace")
 
@@ -474,6 +496,7 @@ def _watch_parent(parent: int) -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.2)
+        shutil.rmtree(os.getcwd(), ignore_errors=True)  # the parent cannot clean up any more
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()

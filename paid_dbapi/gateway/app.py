@@ -11,20 +11,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import gzip
+import hmac
 import json
 import logging
 import re
+import threading
 import time
 import uuid
-import zlib
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from ..emulator.guard import GuardError
 from ..exceptions import Error
+from ..literals import quote_string
+from ..serving import Receive, Send, read_body, send_response
 from . import compression, formats, sql
 from .catalog import Catalog
 from .errors import ClickHouseError, from_api, from_driver
@@ -58,6 +60,12 @@ class _Request:
     query_id: str
 
 
+def _query_id(params: dict[str, str]) -> str:
+    """The client's query_id when it is printable ASCII (it is echoed in a header), else new."""
+    query_id = params.get("query_id", "")
+    return query_id if _QUERY_ID.fullmatch(query_id) else str(uuid.uuid4())
+
+
 def _credentials(params: dict[str, str], headers: dict[str, str]) -> str:
     """The API key: the password of Basic auth, X-ClickHouse-Key or `password`, or a Bearer."""
     auth = headers.get("authorization", "")
@@ -80,25 +88,6 @@ def _credentials(params: dict[str, str], headers: dict[str, str]) -> str:
     )
 
 
-def _request_body(headers: dict[str, str], body: bytes) -> bytes:
-    encoding = headers.get("content-encoding", "").strip().lower()
-    try:
-        if encoding in ("", "identity"):
-            return body
-        if encoding == "gzip":
-            return gzip.decompress(body)
-        if encoding == "deflate":
-            return zlib.decompress(body)
-        if encoding == "zstd":
-            import zstandard
-
-            return zstandard.ZstdDecompressor().decompressobj().decompress(body)
-    except (OSError, EOFError, zlib.error, ValueError) as exc:
-        message = f"cannot decompress the request: {exc}"
-        raise ClickHouseError("CANNOT_DECOMPRESS", message) from None
-    raise ClickHouseError("BAD_ARGUMENTS", f"unsupported Content-Encoding {encoding[:40]!r}")
-
-
 class Gateway:
     """The gateway's request handling, over one upstream API and one local engine."""
 
@@ -117,6 +106,9 @@ class Gateway:
         self.local = local or LocalEngine()
         self.catalog = Catalog(upstream, database, catalog_ttl)
         self.on_truncation = on_truncation
+        #: query_id -> (key fingerprint, cancel callback) of the queries being answered.
+        self._running: dict[str, tuple[bytes, Callable[[], None]]] = {}
+        self._running_lock = threading.Lock()
 
     def close(self) -> None:
         """Stop the local engines."""
@@ -130,16 +122,20 @@ class Gateway:
     # -- entry point ---------------------------------------------------------------------
 
     def handle(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        query_id: str | None = None,
     ) -> Response:
         """Answer one HTTP request (headers lower-cased)."""
         params = dict(parse_qsl(query, keep_blank_values=True))
         if path in ("/ping", "/replicas_status") or (path == "/" and method in ("GET", "HEAD")
                                                      and "query" not in params):  # fmt: skip
             return Response(200, OK, {"content-type": "text/html; charset=UTF-8"})
-        query_id = params.get("query_id", "")
-        if not _QUERY_ID.fullmatch(query_id):  # echoed in a header: printable ASCII only
-            query_id = str(uuid.uuid4())
+        query_id = query_id or _query_id(params)
         base = {"x-clickhouse-query-id": query_id, "x-clickhouse-timezone": SERVER_TIMEZONE}
         started = time.perf_counter()
         try:
@@ -149,7 +145,7 @@ class Gateway:
                 raise ClickHouseError("BAD_ARGUMENTS", f"HTTP method {method} is not supported")
             text = params.get("query", "")
             if method == "POST":
-                posted = _request_body(headers, body).decode("utf-8", "replace")
+                posted = self._request_body(params, headers, body).decode("utf-8", "replace")
                 text = f"{text}\n{posted}" if text and posted else text or posted
             request = _Request(params, headers, text, _credentials(params, headers), query_id)
             response = self._query(request)
@@ -168,6 +164,26 @@ class Gateway:
         elapsed = time.perf_counter() - started
         logger.debug("query %s answered %d in %.1f ms", query_id, response.status, elapsed * 1e3)
         return response
+
+    def _request_body(self, params: dict[str, str], headers: dict[str, str], body: bytes) -> bytes:
+        try:
+            body = compression.decompress_body(
+                headers.get("content-encoding", ""), body, MAX_BODY_BYTES
+            )
+            if params.get("decompress") == "1":
+                body = compression.decompress_blocks(body, MAX_BODY_BYTES)
+        except compression.DecompressError as exc:
+            raise ClickHouseError("CANNOT_DECOMPRESS", str(exc)) from None
+        return body
+
+    def _cancel(self, query_id: str, api_key: str) -> bool:
+        """Cancel a running query of the same key; True if there was one."""
+        with self._running_lock:
+            entry = self._running.get(query_id)
+        if entry is None or not hmac.compare_digest(entry[0], self.catalog.fingerprint(api_key)):
+            return False
+        entry[1]()
+        return True
 
     def _error(self, exc: ClickHouseError) -> Response:
         return Response(
@@ -198,10 +214,18 @@ class Gateway:
         views = self.catalog.views(request.api_key)
         plan = sql.plan(text, self.database, views, self.local.explain_ast)
         summary: dict[str, str] = {}
-        if plan.route is sql.Route.LOCAL:
+        if plan.route is sql.Route.KILL:
+            killed = self._cancel(plan.sql, request.api_key)
+            body = self.local.query(
+                f"SELECT 'finished' AS kill_status, {quote_string(plan.sql)} AS query_id, "
+                f"'default' AS user, '' AS query WHERE {int(killed)}",
+                fmt,
+            )
+        elif plan.route is sql.Route.LOCAL:
             logger.debug("query %s answered from the local catalog", request.query_id)
             body = self.catalog.answer(request.api_key, plan.sql, fmt)
         else:
+            logger.debug("query %s forwarded to the API: %.300s", request.query_id, plan.sql)
             answer = self.upstream.query(request.api_key, plan.sql)
             limit = self._row_limit(answer, params, summary)
             body = formats.encode(self.local, answer, fmt, limit=limit, settings=params)
@@ -270,39 +294,63 @@ class Gateway:
 
     # -- ASGI ----------------------------------------------------------------------------
 
+    async def _answer_cancellable(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> Response:
+        """Answer in a worker thread; a KILL QUERY for this query_id (same key) answers 394
+        at once, and the abandoned upstream call ends at the API's time limit."""
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        query_id = _query_id(params)
+        try:
+            fingerprint = self.catalog.fingerprint(_credentials(params, headers))
+        except ClickHouseError:
+            fingerprint = b""
+        loop = asyncio.get_running_loop()
+        cancelled = asyncio.Event()
+
+        def cancel() -> None:  # called from the thread answering the KILL QUERY
+            loop.call_soon_threadsafe(cancelled.set)
+
+        with self._running_lock:
+            registered = bool(fingerprint) and query_id not in self._running
+            if registered:
+                self._running[query_id] = (fingerprint, cancel)
+        work = asyncio.ensure_future(
+            asyncio.to_thread(self.handle, method, path, query, headers, body, query_id)
+        )
+        stop = asyncio.ensure_future(cancelled.wait())
+        try:
+            await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if registered:
+                with self._running_lock:
+                    self._running.pop(query_id, None)
+        if work.done():
+            return work.result()
+        logger.info("query %s cancelled by KILL QUERY", query_id)
+        response = self._error(ClickHouseError("QUERY_WAS_CANCELLED", "Query was cancelled"))
+        response.headers.update({"x-clickhouse-query-id": query_id,
+                                 "x-clickhouse-timezone": SERVER_TIMEZONE})  # fmt: skip
+        return response
+
     async def __call__(
         self,
         scope: MutableMapping[str, Any],
-        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
-        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+        receive: Receive,
+        send: Send,
     ) -> None:
         """ASGI entry point (served by uvicorn)."""
         if scope["type"] != "http":
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size <= MAX_BODY_BYTES:
-                chunks.append(chunk)
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive, MAX_BODY_BYTES)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if size > MAX_BODY_BYTES:
+        if body is None:
             too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
             response = self._error(ClickHouseError("BAD_ARGUMENTS", too_large))
         else:
-            response = await asyncio.to_thread(
-                self.handle, scope["method"], scope["path"],
-                scope["query_string"].decode("latin-1"), headers, b"".join(chunks),
+            response = await self._answer_cancellable(
+                scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
+                headers, body,
             )  # fmt: skip
-        await send({
-            "type": "http.response.start",
-            "status": response.status,
-            "headers": [
-                (k.encode(), v.encode("latin-1", "replace")) for k, v in response.headers.items()
-            ],
-        })  # fmt: skip
-        await send({"type": "http.response.body", "body": response.body})
+        await send_response(send, response.status, response.headers, response.body)

@@ -100,12 +100,13 @@ class Catalog:
                 self._engine.close()
                 self._engine = None
 
-    def _fingerprint(self, api_key: str) -> bytes:
+    def fingerprint(self, api_key: str) -> bytes:
+        """A keyed hash of `api_key`, to recognise it without keeping it."""
         return hmac.new(self._secret, api_key.encode(), hashlib.sha256).digest()
 
     def views(self, api_key: str) -> frozenset[str]:
         """The account's view names; fetches GET /schema (checking the key) when stale."""
-        fingerprint = self._fingerprint(api_key)
+        fingerprint = self.fingerprint(api_key)
         now = time.monotonic()
         seen = self._seen.get(fingerprint)
         if seen is not None and seen[0] > now:

@@ -6,13 +6,8 @@ import argparse
 import contextlib
 import logging
 import os
-import re
-import shutil
-import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 
 from .. import __version__
 from ..client import PRODUCTION_URL, is_loopback
@@ -72,29 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@contextlib.contextmanager
-def demo_upstream() -> Iterator[str]:
-    """`paid-emulator serve` on a free loopback port, in its own process; yields its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "paid_dbapi.emulator.cli", "serve", "--port", "0"],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        for line in process.stderr:
-            found = re.search(r"serving (http://\S+)", line)
-            if found:
-                # keep draining its standard error (the demo keys, then any warning)
-                threading.Thread(target=shutil.copyfileobj, args=(process.stderr, sys.stderr),
-                                 daemon=True).start()  # fmt: skip
-                yield found.group(1)
-                return
-            sys.stderr.write(line)
-        raise RuntimeError("the demo emulator stopped before serving")
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+def demo_upstream() -> Upstream:
+    """The bundled emulator in this process (its data lives in its worker processes)."""
+    from ..emulator import DEMO_BASE_URL, Emulator, tty_status
+
+    emulator = Emulator()
+    emulator.start(status=tty_status())
+    for name, key in emulator.keys().items():
+        sys.stderr.write(f"paid-gateway: demo organization {name}: password {key}\n")
+    return Upstream(DEMO_BASE_URL, transport=emulator.transport())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,10 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         try:
             if args.demo:
-                base_url = stack.enter_context(demo_upstream())
+                upstream = demo_upstream()
             else:
                 base_url = args.upstream or os.environ.get("PAID_API_URL") or PRODUCTION_URL
-            upstream = Upstream(base_url)
+                upstream = Upstream(base_url)
             stack.callback(upstream.close)
             gateway = Gateway(
                 upstream,

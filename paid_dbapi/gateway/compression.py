@@ -33,6 +33,53 @@ def compress_blocks(data: bytes, block_size: int = BLOCK_SIZE) -> bytes:
     return bytes(out)
 
 
+class DecompressError(ValueError):
+    """A request body that does not decompress (or decompresses past the limit)."""
+
+
+def decompress_blocks(data: bytes, limit: int) -> bytes:
+    """ClickHouse compressed blocks (`decompress=1` requests) back to bytes, checksums checked."""
+    out = bytearray()
+    view = memoryview(data)
+    while view:
+        if len(view) < 25:
+            raise DecompressError("a truncated compressed block")
+        method, size, plain = struct.unpack_from("<BII", view, 16)
+        block = bytes(view[16 : 16 + size])
+        expected = CityHash128(block)
+        if view[:16] != struct.pack("<QQ", expected >> 64, expected & _MASK):
+            raise DecompressError("a compressed block's checksum does not match")
+        if method != LZ4_METHOD or len(block) != size or len(out) + plain > limit:
+            raise DecompressError("an unsupported, truncated or oversized compressed block")
+        out += lz4.block.decompress(block[9:], uncompressed_size=plain)
+        view = view[16 + size :]
+    return bytes(out)
+
+
+def decompress_body(encoding: str, data: bytes, limit: int) -> bytes:
+    """A request body sent with `Content-Encoding` (none, gzip, deflate, zstd or lz4)."""
+    encoding = encoding.strip().lower()
+    try:
+        if encoding in ("", "identity"):
+            return data
+        if encoding in ("gzip", "deflate"):
+            inflater = zlib.decompressobj(wbits=47 if encoding == "gzip" else 15)
+            out = inflater.decompress(data, limit + 1)
+        elif encoding == "zstd":
+            import zstandard
+
+            out = zstandard.ZstdDecompressor().decompress(data, max_output_size=limit + 1)
+        elif encoding == "lz4":
+            out = lz4.frame.LZ4FrameDecompressor().decompress(data, max_length=limit + 1)
+        else:
+            raise DecompressError(f"unsupported Content-Encoding {encoding[:40]!r}")
+    except (zlib.error, RuntimeError, ValueError) as exc:
+        raise DecompressError(f"cannot decompress the request: {exc}") from None
+    if len(out) > limit:
+        raise DecompressError(f"the request decompresses to more than {limit} bytes")
+    return bytes(out)
+
+
 def _zstd(data: bytes) -> bytes:
     import zstandard
 

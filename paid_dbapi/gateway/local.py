@@ -10,6 +10,7 @@ the client's format, with ClickHouse's defaults plus the client's format setting
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 
 from ..emulator.guard import Policy
@@ -39,8 +40,13 @@ def quote_identifier(name: str) -> str:
     return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
+_PATH = re.compile(r"(?:/[\w.-]+){2,}")
+
+
 def _clickhouse_error(exc: EngineError) -> ClickHouseError:
-    return ClickHouseError(exc.name if exc.name.isupper() else "UNKNOWN_EXCEPTION", exc.message)
+    """The engine's error for a client, without the file paths of this machine."""
+    name = exc.name if exc.name.isupper() else "UNKNOWN_EXCEPTION"
+    return ClickHouseError(name, _PATH.sub("<path>", exc.message)[:2000])
 
 
 class Engine:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 from ..client import is_loopback
+from ..emulator import listen
+from ..serving import serve_in_thread
 from .app import Gateway
 
 
@@ -38,36 +37,9 @@ def serve(
     allow_insecure: bool = False,
 ) -> Iterator[str]:
     """Serve `gateway` in a background thread; yields its base URL (`http(s)://host:port`)."""
-    import uvicorn
-
     check_bind(host, tls=bool(tls_cert and tls_key), allow_insecure=allow_insecure)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    bound = sock.getsockname()[1]
-    config = uvicorn.Config(
-        gateway,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,  # access lines would carry the password parameter
-        ssl_certfile=tls_cert,
-        ssl_keyfile=tls_key,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    if not server.started:
-        sock.close()
-        raise RuntimeError(f"the gateway could not start on {host}:{bound}")
-    shown = f"[{host}]" if ":" in host else host
-    try:
-        yield f"{'https' if tls_cert else 'http'}://{shown}:{bound}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    sock = listen(host, port)
+    with serve_in_thread(
+        gateway, sock, name="the gateway", ssl_certfile=tls_cert, ssl_keyfile=tls_key
+    ) as address:
+        yield f"{'https' if tls_cert else 'http'}://{address}"

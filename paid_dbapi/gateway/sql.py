@@ -46,6 +46,7 @@ class Route(Enum):
 
     FORWARD = "forward"  # POST /query to the Analytics API
     LOCAL = "local"  # the local catalog
+    KILL = "kill"  # cancel one of the gateway's own running queries (`sql` is its query_id)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,11 @@ class _Refs:
     functions: set[str]
 
 
+_KILL = re.compile(
+    r"\s*KILL\s+QUERY\s+WHERE\s+query_id\s*=\s*'([\x20-\x26\x28-\x5b\x5d-\x7e]{1,256})'"
+    r"(?:\s+(?:SYNC|ASYNC|TEST))?\s*",
+    re.I,
+)
 _TABLE = re.compile(r"^\s*TableIdentifier (\S+)", re.M)
 _FUNCTION = re.compile(r"^\s*Function (\w+)", re.M)
 
@@ -143,11 +149,14 @@ def plan(sql: str, database: str, views: Collection[str], explain: Callable[[str
     if refs.root in METADATA_STATEMENTS:
         return Plan(Route.LOCAL, sql)
     if refs.root == "KillQueryQuery":
-        raise ClickHouseError(
-            "ACCESS_DENIED",
-            "KILL QUERY is not available through the gateway: each query runs on the Paid "
-            "Analytics API, which stops it at its time limit",
-        )
+        target = _KILL.fullmatch(sql)
+        if target is None:
+            raise ClickHouseError(
+                "ACCESS_DENIED",
+                "the gateway cancels only its own queries, one at a time: "
+                "KILL QUERY WHERE query_id = '<id>'",
+            )
+        return Plan(Route.KILL, target.group(1))
     if refs.root not in SELECT_STATEMENTS:
         raise ClickHouseError(
             "READONLY",

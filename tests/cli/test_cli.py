@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -165,17 +166,23 @@ def test_version() -> None:
     assert r.stdout == f"paid-sql {importlib.metadata.version('paid-dbapi')}\n"
 
 
-def test_help_explains_exact_json() -> None:
-    out = run("--help").stdout
+def test_help_explains_exact_json_and_shows_defaults() -> None:
+    out = " ".join(run("--help").stdout.split())
     assert "Decimals are JSON strings" in out
     assert "paid+demo://" in out
+    assert "\\N for NULL and an empty field for an empty string" in out
+    assert "rows per page with --all (default: 10000)" in out
+    assert "fail (exit 1); default: warn" in out
+
+
+def spawn(args: list[str], tmp_path: Path, **kwargs: Any) -> pexpect.spawn:
+    """An interactive paid-sql on a pseudo-terminal."""
+    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
+    return pexpect.spawn(PAID_SQL, args, env=env, encoding="utf-8", timeout=30, **kwargs)
 
 
 def test_interactive_session(tmp_path: Path) -> None:
-    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
-    child = pexpect.spawn(
-        PAID_SQL, ["--demo"], env=env, encoding="utf-8", timeout=60, dimensions=(40, 200)
-    )
+    child = spawn(["--demo"], tmp_path, dimensions=(40, 200))
     try:
         child.expect_exact("paid> ")
         child.send("SELECT count() FROM dim_cust\t")
@@ -205,12 +212,6 @@ def test_interactive_session(tmp_path: Path) -> None:
     finally:
         child.close()
     assert "dim_organization" in (tmp_path / "history").read_text()
-
-
-def spawn(args: list[str], tmp_path: Path, **kwargs: Any) -> pexpect.spawn:
-    """An interactive paid-sql on a pseudo-terminal."""
-    env = {**os.environ, "PAID_SQL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
-    return pexpect.spawn(PAID_SQL, args, env=env, encoding="utf-8", timeout=30, **kwargs)
 
 
 def test_interactive_ctrl_c_and_the_elapsed_time_indicator(
@@ -313,10 +314,10 @@ def test_a_result_wider_than_the_terminal_is_shown_one_record_per_block(
 def test_demo_shows_a_status_line_on_a_terminal() -> None:
     child = pexpect.spawn(PAID_SQL, ["--demo", "SELECT 1 AS one"], encoding="utf-8", timeout=30)
     try:
-        child.expect_exact("paid-sql: generating the demo data...")
+        child.expect_exact("generating demo data (acme, scale 1)...")
         child.expect_exact(" one")
+        assert child.before.startswith("\r\x1b[K")  # the status line was wiped first
         child.expect(pexpect.EOF)
-        assert child.before.startswith(("\r", "\n"))  # the status line was wiped first
     finally:
         child.close()
     assert child.exitstatus == 0
@@ -360,3 +361,21 @@ def test_datetimes_and_decimals_print_at_the_columns_precision_and_scale(
         for (shown, oracle), scale in zip(pairs[len(datetimes) :], scales, strict=True):
             assert Decimal(shown) == Decimal(oracle)
             assert len(shown.partition(".")[2]) == scale, shown
+
+
+def test_ctrl_c_stops_a_one_shot_demo_query_at_once() -> None:
+    """Without the session's prompt, too: the demo worker is stopped, not waited for."""
+    child = pexpect.spawn(PAID_SQL, ["--demo", "SELECT count() FROM fact_signal AS a, fact_signal AS b, fact_signal AS c"],
+                          encoding="utf-8", timeout=30)  # fmt: skip
+    try:
+        child.expect_exact("generating demo data")
+        child.expect_exact("\r\x1b[K")  # the data is ready: the query is now running
+        time.sleep(0.5)
+        started = time.monotonic()
+        child.sendintr()
+        child.expect_exact("cancelled")
+        child.expect(pexpect.EOF)
+        assert time.monotonic() - started < 2.0
+    finally:
+        child.close()
+    assert child.exitstatus == 130

@@ -255,6 +255,12 @@ def test_vet_refuses(run: Callable[[str], str], sql: str, code: str) -> None:
 
 
 def test_vet_returns_the_canonical_single_statement(run: Callable[[str], str]) -> None:
+    """Quotes, Unicode quote lookalikes and nested comments come back as ClickHouse read them."""
+    assert vet("SELECT \u2018text\u2019 AS q", VIEWS_POLICY, run) == "SELECT 'text' AS q"
+    assert vet(
+        "SELECT '\u2018a\u2019 \u201cb\u201d' AS `\u2018q\u2019`, 'it''s' AS \"a\"\"b\", "
+        "1 /* a /* nested */ comment */ AS n", VIEWS_POLICY, run,
+    ) == "SELECT '\u2018a\u2019 \u201cb\u201d' AS `\u2018q\u2019`, 'it\\'s' AS `a\"b`, 1 AS n"  # fmt: skip
     assert vet("select 1 -- comment\n", VIEWS_POLICY, run) == "SELECT 1"
     assert vet("SELECT 'a\nb' /* x; y */", VIEWS_POLICY, run) == "SELECT 'a\\nb'"
     assert vet("SELECT '\\x80'", VIEWS_POLICY, run) == "SELECT '\\x80'"

@@ -69,3 +69,16 @@ def test_tls(tmp_path: Path, emulator_url: str, key: str) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_demo_serves_the_bundled_emulator(tmp_path: Path) -> None:
+    process, url = start([str(BIN / "paid-gateway"), "serve", "--demo", "--port", "0"],
+                         r"serving (http://\S+)", tmp_path / "log")  # fmt: skip
+    try:
+        log = (tmp_path / "log").read_text()
+        key = next(line.rsplit(" ", 1)[1] for line in log.splitlines() if "demo organization acme" in line)
+        answer = httpx.get(url, params={"query": "SELECT name FROM paid.dim_organization"}, auth=("u", key))
+        assert (answer.status_code, answer.text) == (200, "Acme AI\n")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -15,7 +15,11 @@ import json
 import httpx
 import pytest
 import zstandard
-from clickhouse_driver.streams.compressed import CompressedBlockInputStream
+from clickhouse_driver.compression.lz4 import Compressor
+from clickhouse_driver.streams.compressed import (
+    CompressedBlockInputStream,
+    CompressedBlockOutputStream,
+)
 
 from .conftest import Served
 
@@ -185,7 +189,7 @@ def test_the_api_code_and_details_are_in_the_message(http: httpx.Client) -> None
         "ALTER TABLE fact_signal DELETE WHERE 1",
         "TRUNCATE TABLE fact_signal",
         "SYSTEM FLUSH LOGS",
-        "KILL QUERY WHERE query_id = 'x'",
+        "KILL QUERY WHERE user = 'x'",
     ],
 )
 def test_writes_and_server_statements_are_refused(http: httpx.Client, sql: str) -> None:
@@ -275,3 +279,22 @@ def test_the_key_is_never_logged(gateway: Served, http: httpx.Client, key: str) 
     assert "answered" in text  # the debug log is on
     for form in (key, base64.b64encode(f"metabase:{key}".encode()).decode()):
         assert form not in text
+
+
+def test_a_compressed_request_may_not_expand_past_the_cap(http: httpx.Client) -> None:
+    bomb = gzip.compress(b" " * (64 * 1024 * 1024))
+    response = http.post("/", content=bomb, headers={"Content-Encoding": "gzip"})
+    assert response.headers["x-clickhouse-exception-code"] == "271"
+
+
+def test_request_body_in_clickhouse_blocks(http: httpx.Client) -> None:
+    """decompress=1: the body as clickhouse-driver's compressed stream writes it."""
+    packed = io.BytesIO()
+    stream = CompressedBlockOutputStream(Compressor, 1 << 20, packed, context=None)
+    stream.fout.write(b"SELECT 41 + 1")
+    stream.finalize()
+    assert http.post("/", content=packed.getvalue(), params={"decompress": "1"}).text == "42\n"
+    tampered = bytearray(packed.getvalue())
+    tampered[-1] ^= 1
+    response = http.post("/", content=bytes(tampered), params={"decompress": "1"})
+    assert response.headers["x-clickhouse-exception-code"] == "271"

@@ -1,0 +1,68 @@
+"""KILL QUERY for one of the gateway's own queries: its client gets error 394 at once.
+
+Clients cancel this way (JDBC's Statement.cancel sends `KILL QUERY WHERE query_id = ...`).
+The upstream here is `paid-emulator serve --latency 2`, a real server that answers slowly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.gateway import Gateway, Upstream, serve
+
+from .conftest import BIN, start
+
+LATENCY = 1.5
+
+
+@pytest.fixture(scope="module")
+def slow_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = Path(tmp_path_factory.mktemp("slow")) / "emulator.log"
+    process, url = start([str(BIN / "paid-emulator"), "serve", "--port", "0", "--latency", str(LATENCY)],
+                         r"serving (http://\S+)", log)  # fmt: skip
+    upstream = Upstream(url, max_retries=0)
+    gateway = Gateway(upstream)
+    try:
+        with serve(gateway) as gateway_url:
+            yield gateway_url
+    finally:
+        gateway.close()
+        upstream.close()
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_kill_query_cancels_a_running_query(slow_gateway: str) -> None:
+    acme, globex = demo_keys(42)["acme"], demo_keys(42)["globex"]
+    for key in (acme, globex):  # load the catalog for both keys first (local: one upstream call)
+        assert httpx.get(slow_gateway, params={"query": "SELECT timezone()"}, auth=("u", key), timeout=30).text == "UTC\n"
+    answers: dict[str, httpx.Response] = {}
+
+    def victim() -> None:
+        answers["victim"] = httpx.post(slow_gateway, params={"query_id": "victim-1"}, auth=("u", acme),
+                                       content=b"SELECT count() FROM fact_signal", timeout=30)  # fmt: skip
+
+    thread = threading.Thread(target=victim)
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.4)
+    kill = "KILL QUERY WHERE query_id = 'victim-1' SYNC"
+    other = httpx.post(slow_gateway, content=kill.encode(), auth=("u", globex), timeout=30)
+    assert (other.status_code, other.text) == (200, "")  # another key cannot cancel it
+    mine = httpx.post(slow_gateway, content=kill.encode(), auth=("u", acme), timeout=30)
+    assert mine.status_code == 200
+    assert mine.text == "finished\tvictim-1\tdefault\t\n"
+    thread.join(timeout=30)
+    elapsed = time.monotonic() - started
+    response = answers["victim"]
+    assert response.status_code == 500
+    assert response.headers["x-clickhouse-exception-code"] == "394"
+    assert "QUERY_WAS_CANCELLED" in response.text
+    assert elapsed < LATENCY  # answered when killed, not when the upstream answered
