@@ -1,7 +1,7 @@
 """Differential tests: the driver's values against ClickHouse's own, through an independent path.
 
 `examples(n)` scales every property test here and in the literal round trip: set
-`PAID_TEST_EXAMPLES` (a multiplier, e.g. 50) for a long run.
+`PAID_TEST_EXAMPLES` (a multiplier, e.g. 50) and `--timeout=0` for a long run.
 """
 
 from __future__ import annotations

@@ -306,6 +306,7 @@ def array(inner: Gen) -> Gen:
         lambda value: tuple(key_inner(v) for v in value),
         key=inner.key,
         nullable=False,
+        dynamic=inner.dynamic,
     )
 
 
@@ -313,7 +314,7 @@ def map_of(key: Gen, value: Gen) -> Gen:
     text = f"Map({key.text}, {value.text})"
     key_of = key.key_expect or key.expect
     value_key = value.key_expect or value.expect
-    pairs = st.lists(st.tuples(key.values, value.values), max_size=3)
+    pairs = st.lists(st.tuples(key.values, value.values), min_size=int(value.dynamic), max_size=3)
     return Gen(
         text,
         pairs.map(lambda ps: cast(f"map({', '.join(f'{k}, {v}' for k, v in ps)})", text)),
@@ -322,6 +323,7 @@ def map_of(key: Gen, value: Gen) -> Gen:
         lambda value_: tuple((key_of(k), value_key(v)) for k, v in value_),
         key=key.key and value.key,
         nullable=False,
+        dynamic=value.dynamic,
     )
 
 
@@ -350,7 +352,8 @@ def tuple_of(elements: list[Gen], named: bool) -> Gen:
     values = st.tuples(*(e.values for e in elements)).map(
         lambda vs: cast(f"tuple({', '.join(vs)})", text)
     )
-    return Gen(text, values, expect, key_expect, key=all(e.key for e in elements), nullable=False)
+    return Gen(text, values, expect, key_expect, key=all(e.key for e in elements), nullable=False,
+               dynamic=any(e.dynamic for e in elements))  # fmt: skip
 
 
 def nested(elements: list[Gen]) -> Gen:
@@ -477,12 +480,11 @@ def _extend(children: st.SearchStrategy[Gen]) -> st.SearchStrategy[Gen]:
     )
 
 
+SEMI_STRUCTURED = st.one_of(st.just(dynamic()), variant(), st.just(json_type()))
+
 #: ClickHouse types nested a few levels deep, every family at the leaves.
 TYPES = st.one_of(
     st.recursive(_leaf(), _extend, max_leaves=4),
+    st.recursive(SEMI_STRUCTURED, _extend, max_leaves=3),
     st.just(tuple_of([], named=False)),
-    st.just(dynamic()),
-    variant(),
-    st.just(json_type()),
-    st.builds(array, st.one_of(st.just(dynamic()), variant(), st.just(json_type()))),
 )
