@@ -410,21 +410,13 @@ def child_main() -> None:
     requests, replies = int(sys.argv[1]), int(sys.argv[2])
     _watch_parent(os.getppid())
     config = pickle.loads(_read_frame(requests))
-    # chDB starts engine threads as it loads; they keep the walls in force when they started
+    # chDB starts engine threads as it loads, and a thread keeps the walls in force when it
+    # started: while it loads, only code and this process's own /proc entries are readable.
     home = os.getcwd()
     chdb = importlib.util.find_spec("chdb")
     packages = [os.path.dirname(p) for p in (chdb.submodule_search_locations or [])] if chdb else []
-    code = [
-        sys.prefix,
-        sys.base_prefix,
-        *packages,
-        "/lib",
-        "/lib64",
-        "/usr/lib",
-        "/usr/lib64",
-        "/proc",
-    ]
-    confined = confine(home, code)
+    code = [sys.prefix, sys.base_prefix, *packages, "/lib", "/lib64", "/usr/lib", "/usr/lib64"]
+    confined = confine(home, [*code, f"/proc/{os.getpid()}"])
     from chdb import session as chdb_session
 
     confined = confined and confine(home)  # from here: files in `home` only, no TCP
