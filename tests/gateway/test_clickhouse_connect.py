@@ -173,3 +173,13 @@ def test_describe_table_has_types_and_comments(
         "SELECT comment FROM system.tables WHERE database = 'paid' AND name = 'fact_cost'"
     )
     assert comment.result_rows == [(view.comment,)]
+
+
+def test_json_payloads_arrive_as_the_api_sent_them(client: Client, reference: paid_dbapi.Connection) -> None:
+    """`JSON` columns: what paid_dbapi decodes (64-bit integers are strings in the API's JSON)."""
+    sql = "SELECT signal_id, data FROM fact_signal ORDER BY signal_id LIMIT 50"
+    cur = reference.cursor()
+    cur.execute(sql)
+    expected = [(str(signal_id), data) for signal_id, data in cur.fetchall()]
+    got = [(str(signal_id), data) for signal_id, data in client.query(sql).result_rows]
+    assert got == expected
