@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--upstream",
         default=None,
+        metavar="URL",
         help="the API base URL (default: PAID_API_URL, else production)",
     )
     source.add_argument(
@@ -40,9 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=8123, help="port (default 8123; 0 = any free)")
-    run.add_argument("--database", default="paid", help="database name clients see (default paid)")
-    run.add_argument("--tls-cert", help="certificate file: serve HTTPS")
-    run.add_argument("--tls-key", help="private key file of --tls-cert")
+    run.add_argument(
+        "--database",
+        default="paid",
+        metavar="NAME",
+        help="database name clients see (default paid)",
+    )
+    run.add_argument("--tls-cert", metavar="FILE", help="certificate file: serve HTTPS")
+    run.add_argument("--tls-key", metavar="FILE", help="private key file of --tls-cert")
     run.add_argument(
         "--insecure-bind",
         action="store_true",
@@ -62,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="log detail on standard error (default warning; keys are never logged)",
     )
     run.add_argument(
-        "--catalog-ttl", type=float, default=60.0, help="seconds the schema is cached (default 60)"
+        "--catalog-ttl",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds the schema is cached (default 60)",
     )
     return parser
 
