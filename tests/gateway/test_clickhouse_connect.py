@@ -52,6 +52,7 @@ MATRIX = {
     "low_cardinality": "toLowCardinality('chat_reply')",
     "lc_nullable": "CAST(NULL AS LowCardinality(Nullable(String)))",
     "string": "concat('tab\\there, newline', char(10), ', quote '', backslash \\\\, ✓ ', char(0))",
+    "dollars": "'$rows$ $$ $'",  # rows holding `$` travel escaped, not as a heredoc
     "fixed_string": "toFixedString('ab', 4)",
     "uuid": "toUUID('6f1d2a9c-3b2e-4f7a-9a1b-2c3d4e5f6a7b')",
     "bool": "true",
