@@ -13,7 +13,7 @@ from .. import __version__
 from ..client import PRODUCTION_URL, is_loopback
 from ..exceptions import InterfaceError
 from .app import TRUNCATION_MODES, Gateway
-from .server import BindError, serve
+from .server import BindError, check_bind, serve
 from .upstream import Upstream
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `paid-gateway`."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=getattr(logging, getattr(args, "log_level", "warning").upper()),
+        level=getattr(logging, args.log_level.upper()),
         format="paid-gateway: %(levelname)s %(name)s: %(message)s",
     )
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with contextlib.ExitStack() as stack:
         try:
+            # refuse a public address before starting anything
+            check_bind(args.host, tls=bool(args.tls_cert), allow_insecure=args.insecure_bind)
             if args.demo:
                 upstream = demo_upstream()
             else:
