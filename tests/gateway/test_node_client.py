@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+import paid_dbapi
+
 NODE_DIR = Path(__file__).parent / "node"
 
 
@@ -36,10 +38,12 @@ def test_ping(answers: Any) -> None:
     assert answers["ping"] == {"success": True}
 
 
-def test_json_each_row(answers: Any) -> None:
-    rows = answers["jsonEachRow"]
-    assert [r["signal_name"] for r in rows] == ["chat_reply", "document_summarized", "email_sent", "ticket_resolved"]
-    assert all(isinstance(r["n"], (int, str)) and int(r["n"]) > 0 for r in rows)
+def test_json_each_row(answers: Any, emulator_url: str, key: str) -> None:
+    with paid_dbapi.connect(key, base_url=emulator_url) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT signal_name, count() AS n FROM fact_signal GROUP BY signal_name ORDER BY signal_name")
+        expected = [{"signal_name": name, "n": n} for name, n in cur.fetchall()]
+    assert answers["jsonEachRow"] == expected
 
 
 def test_json_compact_each_row_with_names_and_types(answers: Any) -> None:
