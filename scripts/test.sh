@@ -27,7 +27,7 @@ venv .venv-sa14 -e ".[emulator,test]" "sqlalchemy>=1.4.36,<2" "pandas>=2.2,<3"
 
 echo "== pandas 2.2 environment (SQLAlchemy 2.0; DataFrame suites)"
 venv .venv-pandas22 -e ".[emulator,test]" "sqlalchemy>=2.0.42,<2.1" "pandas>=2.2,<2.3"
-.venv-pandas22/bin/pytest -q tests/frames tests/pandas
+.venv-pandas22/bin/pytest -q tests/frames
 
 echo "== Superset 6.1 environment (engine spec and end-to-end suite)"
 venv .venv-superset -e ".[emulator,superset]" "pytest>=8" "pytest-timeout>=2.3"

@@ -90,6 +90,7 @@ def statements(
     """INSERT statements filling one organization's database as of `as_of` (UTC): a fixed
     instant, so a worker started again later generates the very same rows."""
     now = f"toDateTime64('{as_of:%Y-%m-%d %H:%M:%S}', 3, 'UTC')"
+    today = f"toDate({now})"
     products = ", ".join(f"('{n}', '{k}', '{d}')" for n, k, d in PRODUCTS)
     models = ", ".join(f"('{v}', '{m}', {i}, {o})" for v, m, i, o in MODELS)
     sql = [
@@ -119,7 +120,7 @@ def statements(
             if(number >= 10 AND {_h("number, 'p'")} % 5 = 0, {_uuid("customer", f"{_h('number')} % 10")}, NULL),
             if({_h("number, 'r'")} % 7 = 0, NULL, toInt64(({_h("number, 'r'")} % 5000 + 50) * 100000000)),
             multiIf({_h("number, 's'")} % 9 = 0, 'churned', {_h("number, 's'")} % 9 = 1, 'trial', 'active') AS st,
-            if(st = 'churned', {{today}} - toIntervalDay({_h("number, 'c'")} % 60), NULL),
+            if(st = 'churned', {today} - toIntervalDay({_h("number, 'c'")} % 60), NULL),
             {_pick(COUNTRIES, _h("number, 'k'"))} AS ctry,
             if(ctry = 'US', {_pick(US_STATES, _h("number, 'st'"))}, NULL),
             {_pick(CITIES, _h("number, 'ci'"))},
@@ -179,8 +180,8 @@ def statements(
             toInt64(over * 3)
             FROM {{db}}.fact_order_line AS ol
             INNER JOIN {{db}}.dim_customer AS c ON ol.order_id = {_uuid("order", "c.id")}
-            ARRAY JOIN range(toUInt64(least(12, dateDiff('month', toDate(c.created_at), {{today}}) + 1))) AS m
-            WHERE ps <= {{today}} AND (c.churn_date IS NULL OR ps <= c.churn_date)""",
+            ARRAY JOIN range(toUInt64(least(12, dateDiff('month', toDate(c.created_at), {today}) + 1))) AS m
+            WHERE ps <= {today} AND (c.churn_date IS NULL OR ps <= c.churn_date)""",
         f"""INSERT INTO {{db}}.fact_invoice_line SELECT
             {_uuid("invoice_line", "u.id")},
             {_uuid("invoice", "concat(toString(ol.order_id), '/', toString(u.period_start))")},
@@ -191,14 +192,14 @@ def statements(
             ON u.order_line_id = ol.id""",
         f"""INSERT INTO {{db}}.fact_invoice SELECT invoice_id, any(customer_id), order_id,
             concat('INV-', upper(substring(hex(MD5(toString(invoice_id))), 1, 8))),
-            multiIf(period_start = toStartOfMonth({{today}}), 'draft',
+            multiIf(period_start = toStartOfMonth({today}), 'draft',
                     cityHash64(invoice_id) % 23 = 0, 'void',
-                    cityHash64(invoice_id) % 5 = 0 OR period_start >= addMonths(toStartOfMonth({{today}}), -1),
+                    cityHash64(invoice_id) % 5 = 0 OR period_start >= addMonths(toStartOfMonth({today}), -1),
                     'posted', 'paid') AS st,
             toLastDayOfMonth(period_start) AS issued, issued + toIntervalDay(30) AS due,
             sum(line_amount) AS net, intDiv(net * 8, 100) AS vat, net + vat,
             if(st = 'paid', net + vat, 0) AS paid, if(st IN ('posted', 'paid'), net + vat - paid, 0) AS owed,
-            owed > 0 AND due < {{today}}, toDateTime64(issued, 3, 'UTC') + toIntervalHour(23)
+            owed > 0 AND due < {today}, toDateTime64(issued, 3, 'UTC') + toIntervalHour(23)
             FROM (SELECT l.invoice_id AS invoice_id, l.amount AS line_amount, ol.order_id AS order_id,
                          c.id AS customer_id, toStartOfMonth(toDate(l.created_at)) AS period_start
                   FROM {{db}}.fact_invoice_line AS l
@@ -245,8 +246,7 @@ def statements(
                    {now} - toIntervalDay(cityHash64(id, 'ed') % 80)
             FROM {{db}}.dim_customer WHERE cityHash64(id, 'ex') % 4 = 0""",
     ]
-    names = {"{db}": f"`{database}`", "{seed}": str(seed), "{org}": spec.name,
-             "{today}": f"toDate({now})"}  # fmt: skip
+    names = {"{db}": f"`{database}`", "{seed}": str(seed), "{org}": spec.name}
     out = []
     for text in sql:
         for key, value in names.items():

@@ -3,11 +3,12 @@
 An engine worker calls `confine` twice. Before it loads chDB (which starts its engine threads
 as it loads, and a thread keeps the rules in force when it started): TCP bind and connect
 refused (Landlock ABI 4, Linux 6.7), no signal to processes outside itself (ABI 6), files
-readable only where the interpreter and its packages live, writable only in the worker's own
-directory. Then, with chDB loaded and before any SQL runs: files only in that directory.
-Descriptors already open keep working. This wall lies below ClickHouse, so it holds even for
-functions the engine's settings cannot switch off (`file()`, `INTO OUTFILE`). Elsewhere (other
-systems, older kernels) `confine` does nothing and returns 0.
+readable only where the interpreter and its packages live and in the process's own /proc
+entries, writable only in the worker's own directory. Then, with chDB loaded and before any
+SQL runs: files only in that directory. Descriptors already open keep working. This wall lies
+below ClickHouse, so it holds even for functions the engine's settings cannot switch off
+(`file()`, `INTO OUTFILE`). Elsewhere (other systems, older kernels) `confine` does nothing
+and returns 0.
 """
 
 from __future__ import annotations

@@ -299,9 +299,12 @@ class _Child:
         self, popen: subprocess.Popen[bytes], home: str, to_child: int, from_child: int
     ) -> None:
         self.popen = popen
+        self.owner = os.getpid()  # a forked copy of the parent must not use or kill it
         self.to_child = to_child
         self.from_child = from_child
-        self._finalizer = weakref.finalize(self, _reap, popen, home, to_child, from_child)
+        self._finalizer = weakref.finalize(
+            self, _reap, self.owner, popen, home, to_child, from_child
+        )
 
     @classmethod
     def spawn(cls, label: str) -> _Child:
@@ -331,7 +334,7 @@ class _Child:
         return cls(popen, home, request_w, reply_r)
 
     def alive(self) -> bool:
-        return self.popen.poll() is None
+        return self.owner == os.getpid() and self.popen.poll() is None
 
     def stop(self) -> None:
         self._finalizer()
@@ -374,8 +377,14 @@ def _child_environment(home: str) -> dict[str, str]:
     return {**kept, "PATH": os.defpath, "HOME": home, "TMPDIR": home}
 
 
-def _reap(popen: subprocess.Popen[bytes], home: str, *fds: int) -> None:
-    """Kill the child, close its pipes, remove its directory (also runs at interpreter exit)."""
+def _reap(owner: int, popen: subprocess.Popen[bytes], home: str, *fds: int) -> None:
+    """Kill the child, close its pipes, remove its directory (also runs at interpreter exit);
+    in a forked copy of the parent, only close the copied pipes."""
+    if os.getpid() != owner:
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        return
     if popen.poll() is None:
         popen.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -401,21 +410,13 @@ def child_main() -> None:
     requests, replies = int(sys.argv[1]), int(sys.argv[2])
     _watch_parent(os.getppid())
     config = pickle.loads(_read_frame(requests))
-    # chDB starts engine threads as it loads; they keep the walls in force when they started
+    # chDB starts engine threads as it loads, and a thread keeps the walls in force when it
+    # started: while it loads, only code and this process's own /proc entries are readable.
     home = os.getcwd()
     chdb = importlib.util.find_spec("chdb")
     packages = [os.path.dirname(p) for p in (chdb.submodule_search_locations or [])] if chdb else []
-    code = [
-        sys.prefix,
-        sys.base_prefix,
-        *packages,
-        "/lib",
-        "/lib64",
-        "/usr/lib",
-        "/usr/lib64",
-        "/proc",
-    ]
-    confined = confine(home, code)
+    code = [sys.prefix, sys.base_prefix, *packages, "/lib", "/lib64", "/usr/lib", "/usr/lib64"]
+    confined = confine(home, [*code, f"/proc/{os.getpid()}"])
     from chdb import session as chdb_session
 
     confined = confined and confine(home)  # from here: files in `home` only, no TCP

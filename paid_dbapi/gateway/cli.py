@@ -13,7 +13,7 @@ from .. import __version__
 from ..client import PRODUCTION_URL, is_loopback
 from ..exceptions import InterfaceError
 from .app import TRUNCATION_MODES, Gateway
-from .server import BindError, serve
+from .server import BindError, check_bind, serve
 from .upstream import Upstream
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--upstream",
         default=None,
+        metavar="URL",
         help="the API base URL (default: PAID_API_URL, else production)",
     )
     source.add_argument(
@@ -40,9 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=8123, help="port (default 8123; 0 = any free)")
-    run.add_argument("--database", default="paid", help="database name clients see (default paid)")
-    run.add_argument("--tls-cert", help="certificate file: serve HTTPS")
-    run.add_argument("--tls-key", help="private key file of --tls-cert")
+    run.add_argument(
+        "--database",
+        default="paid",
+        metavar="NAME",
+        help="database name clients see (default paid)",
+    )
+    run.add_argument("--tls-cert", metavar="FILE", help="certificate file: serve HTTPS")
+    run.add_argument("--tls-key", metavar="FILE", help="private key file of --tls-cert")
     run.add_argument(
         "--insecure-bind",
         action="store_true",
@@ -62,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="log detail on standard error (default warning; keys are never logged)",
     )
     run.add_argument(
-        "--catalog-ttl", type=float, default=60.0, help="seconds the schema is cached (default 60)"
+        "--catalog-ttl",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds the schema is cached (default 60)",
     )
     return parser
 
@@ -82,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `paid-gateway`."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=getattr(logging, getattr(args, "log_level", "warning").upper()),
+        level=getattr(logging, args.log_level.upper()),
         format="paid-gateway: %(levelname)s %(name)s: %(message)s",
     )
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -90,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with contextlib.ExitStack() as stack:
         try:
+            # refuse a public address before starting anything
+            check_bind(args.host, tls=bool(args.tls_cert), allow_insecure=args.insecure_bind)
             if args.demo:
                 upstream = demo_upstream()
             else:

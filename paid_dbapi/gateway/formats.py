@@ -89,6 +89,12 @@ def content_type(fmt: str) -> str:
     return FORMATS[fmt]
 
 
+def _literal(text: str) -> str:
+    """`text` as a ClickHouse string literal: a heredoc (read as is, nothing to escape) when it
+    holds no `$` that could end one early, else an escaped string."""
+    return f"$rows${text}$rows$" if "$" not in text else quote_string(text)
+
+
 def encode(
     local: LocalEngine,
     answer: Answer,
@@ -98,10 +104,10 @@ def encode(
     settings: dict[str, str] | None = None,
 ) -> bytes:
     """The API's rows in `fmt`, written by ClickHouse from the rows' JSON text as sent."""
-    rows = answer.rows_json.strip()[1:-1]
+    rows = b"\n".join(answer.rows).decode("utf-8")
     sql = (
         f"SELECT * FROM format(JSONCompactEachRow, {quote_string(structure(answer.columns))}, "
-        f"{quote_string(rows)})"
+        f"{_literal(rows)})"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"

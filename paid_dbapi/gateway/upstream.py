@@ -2,88 +2,73 @@
 
 Each request gets a `paid_dbapi` client carrying the caller's key for that request only; the
 clients share one connection pool, so keep-alive survives while no key outlives its request.
-The /query answer is split without re-serialising anything: the rows stay the exact JSON
+The /query answer is split without re-serialising anything: each row stays the exact JSON
 text the API sent, for ClickHouse to read back.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any
 
 import httpx
+import msgspec
 
 from ..client import Client, check_base_url
 from ..metadata import ViewInfo, parse_schema
 
 logger = logging.getLogger(__name__)
 
-_DECODER = json.JSONDecoder()
-_SPACE = " \t\n\r"
-
 
 @dataclass(frozen=True)
 class Answer:
-    """A POST /query answer: columns, the rows' JSON text as sent, and the meta fields."""
+    """A POST /query answer: columns, each row's JSON text as sent, and the meta fields."""
 
     columns: list[tuple[str, str]]
-    rows_json: str
-    row_count: int
+    rows: list[bytes]
     truncated: bool
     elapsed_ms: float | None
 
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
 
-def _skip(text: str, index: int) -> int:
-    while index < len(text) and text[index] in _SPACE:
-        index += 1
-    return index
+
+class _Column(msgspec.Struct):
+    name: str
+    type: str
+
+
+class _Meta(msgspec.Struct):
+    truncated: bool = False
+    elapsedMs: float | None = None
+
+
+class _Body(msgspec.Struct):
+    """The /query body; unknown fields anywhere are ignored, as the contract asks."""
+
+    columns: list[_Column]
+    rows: list[msgspec.Raw]
+    meta: _Meta = msgspec.field(default_factory=_Meta)
+
+
+_DECODE = msgspec.json.Decoder(_Body).decode
 
 
 def split_answer(body: bytes) -> Answer:
-    """Read a /query body, keeping the `rows` array as its exact text; ValueError if unusable."""
-    text = body.decode("utf-8")
-    fields: dict[str, Any] = {}
-    rows_json = ""
-    index = _skip(text, 0)
-    if text[index : index + 1] != "{":
-        raise ValueError("not a JSON object")
-    index = _skip(text, index + 1)
-    while text[index : index + 1] == '"':
-        key, index = scanstring(text, index + 1)
-        index = _skip(text, index)
-        if text[index : index + 1] != ":":
-            raise ValueError("malformed object")
-        start = _skip(text, index + 1)
-        value, index = _DECODER.raw_decode(text, start)
-        fields[key] = value
-        if key == "rows":
-            rows_json = text[start:index]
-        index = _skip(text, index)
-        if text[index : index + 1] == ",":
-            index = _skip(text, index + 1)
-    if text[index : index + 1] != "}" or _skip(text, index + 1) != len(text):
-        raise ValueError("malformed object")
+    """Read a /query body, keeping each row as its exact JSON text; ValueError if unusable."""
     try:
-        columns = [(str(c["name"]), str(c["type"])) for c in fields["columns"]]
-        rows = fields["rows"]
-        meta = fields.get("meta") or {}
-        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise ValueError("rows is not a list of arrays")
-        elapsed = meta.get("elapsedMs")
-        return Answer(
-            columns,
-            rows_json,
-            len(rows),
-            bool(meta.get("truncated", False)),
-            float(elapsed) if isinstance(elapsed, (int, float)) else None,
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
+        parsed = _DECODE(body)
+    except msgspec.MsgspecError as exc:
         raise ValueError(f"unexpected /query answer shape: {exc}") from None
+    return Answer(
+        [(c.name, c.type) for c in parsed.columns],
+        [bytes(row) for row in parsed.rows],
+        parsed.meta.truncated,
+        parsed.meta.elapsedMs,
+    )
 
 
 class _SharedPool(httpx.BaseTransport):

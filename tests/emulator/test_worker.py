@@ -206,3 +206,23 @@ def test_no_tcp_connection_leaves_a_worker() -> None:
         with contextlib.suppress(TimeoutError):
             hits.append(listener.accept())
     assert hits == []
+
+
+def test_a_forked_copy_of_the_parent_starts_its_own_worker(worker: Worker) -> None:
+    worker.start()
+    before = worker.pid
+    pid = os.fork()
+    if pid == 0:  # the copy: its query must not go to, nor its exit stop, the parent's worker
+        code = 0
+        try:
+            code = (
+                0 if worker.query("SELECT 1").row_texts == ["[1]"] and worker.pid != before else 3
+            )
+        except BaseException:
+            code = 4
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert worker.pid == before
+    assert worker.query("SELECT 2").row_texts == ["[2]"]

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -69,13 +69,6 @@ def dtype(path: str, family: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[sa.engine.Engine]:
-    eng = sa.create_engine("paid+demo://")
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture(scope="module")
 def exact() -> dict[str, Any]:
     """The driver's own Python values: the oracle every path is held to."""
     with paid_dbapi.connect(demo=True) as conn:
@@ -83,13 +76,6 @@ def exact() -> dict[str, Any]:
         cur.execute(QUERY)
         (row,) = cur.fetchall()
     return dict(zip(FAMILIES, row, strict=True))
-
-
-@pytest.fixture(autouse=True)
-def no_warnings() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
 
 
 def python_value(value: Any) -> Any:

@@ -82,3 +82,9 @@ def test_demo_serves_the_bundled_emulator(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_the_upstream_follows_the_plain_http_rule() -> None:
+    done = run("serve", "--port", "0", "--upstream", "http://analytics.example.com/api")
+    assert done.returncode == 2
+    assert "refusing plain HTTP" in done.stderr

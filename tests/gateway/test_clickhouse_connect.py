@@ -52,6 +52,7 @@ MATRIX = {
     "low_cardinality": "toLowCardinality('chat_reply')",
     "lc_nullable": "CAST(NULL AS LowCardinality(Nullable(String)))",
     "string": "concat('tab\\there, newline', char(10), ', quote '', backslash \\\\, ✓ ', char(0))",
+    "dollars": "'$rows$ $$ $'",  # rows holding `$` travel escaped, not as a heredoc
     "fixed_string": "toFixedString('ab', 4)",
     "uuid": "toUUID('6f1d2a9c-3b2e-4f7a-9a1b-2c3d4e5f6a7b')",
     "bool": "true",
@@ -173,3 +174,13 @@ def test_describe_table_has_types_and_comments(
         "SELECT comment FROM system.tables WHERE database = 'paid' AND name = 'fact_cost'"
     )
     assert comment.result_rows == [(view.comment,)]
+
+
+def test_json_payloads_arrive_as_the_api_sent_them(client: Client, reference: paid_dbapi.Connection) -> None:
+    """`JSON` columns: what paid_dbapi decodes (64-bit integers are strings in the API's JSON)."""
+    sql = "SELECT signal_id, data FROM fact_signal ORDER BY signal_id LIMIT 50"
+    cur = reference.cursor()
+    cur.execute(sql)
+    expected = [(str(signal_id), data) for signal_id, data in cur.fetchall()]
+    got = [(str(signal_id), data) for signal_id, data in client.query(sql).result_rows]
+    assert got == expected

@@ -13,6 +13,8 @@ import io
 import json
 
 import httpx
+import pyarrow.ipc
+import pyarrow.parquet
 import pytest
 import zstandard
 from clickhouse_driver.compression.lz4 import Compressor
@@ -298,3 +300,15 @@ def test_request_body_in_clickhouse_blocks(http: httpx.Client) -> None:
     tampered[-1] ^= 1
     response = http.post("/", content=bytes(tampered), params={"decompress": "1"})
     assert response.headers["x-clickhouse-exception-code"] == "271"
+
+
+def test_arrow_and_parquet_read_by_pyarrow(http: httpx.Client) -> None:
+    """Binary columnar answers, read by pyarrow, hold what the text answer holds."""
+    sql = "SELECT vendor, count() AS calls, sum(cost_amount) AS cents FROM fact_cost GROUP BY vendor ORDER BY vendor"
+    text = [line.split("\t") for line in ask(http, sql).text.splitlines()]
+    parquet = pyarrow.parquet.read_table(io.BytesIO(ask(http, sql + " FORMAT Parquet").content))
+    arrow = pyarrow.ipc.open_file(io.BytesIO(ask(http, sql + " FORMAT Arrow").content)).read_all()
+    for table in (parquet, arrow):
+        assert table.column_names == ["vendor", "calls", "cents"]
+        rows = [[str(v) for v in row.values()] for row in table.to_pylist()]
+        assert rows == text

@@ -1,7 +1,8 @@
 """KILL QUERY for one of the gateway's own queries: its client gets error 394 at once.
 
-Clients cancel this way (JDBC's Statement.cancel sends `KILL QUERY WHERE query_id = ...`).
-The upstream here is `paid-emulator serve --latency 2`, a real server that answers slowly.
+Clients cancel this way: clickhouse-java v0.9.8 (jdbc-v2 StatementImpl.java, cancel()) sends
+`KILL QUERY WHERE query_id = '<id>'` for the statement it runs.
+The upstream here is `paid-emulator serve --latency 1.5`, a real server that answers slowly.
 """
 
 from __future__ import annotations

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import warnings
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pandas as pd
@@ -16,20 +14,6 @@ from paid_dbapi.emulator import DEMO_BASE_URL, Emulator
 
 # pandas 3 reads datetimes at microseconds, pandas 2 at nanoseconds
 UNIT = "us" if int(pd.__version__.split(".")[0]) >= 3 else "ns"
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[sa.engine.Engine]:
-    eng = sa.create_engine("paid+demo://")
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture(autouse=True)
-def no_warnings() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
 
 
 def test_read_sql_dtypes(engine: sa.engine.Engine) -> None:
