@@ -318,13 +318,22 @@ def map_of(key: Gen, value: Gen) -> Gen:
     return Gen(
         text,
         pairs.map(lambda ps: cast(f"map({', '.join(f'{k}, {v}' for k, v in ps)})", text)),
-        # Pairs in order; a repeated key keeps its first place and its last value, as in JSON.
-        lambda value_: {key_of(k): value.expect(v) for k, v in value_},
+        lambda value_: {key_of(k): value.expect(v) for k, v in _collapsed(value_)},
         lambda value_: tuple((key_of(k), value_key(v)) for k, v in value_),
         key=key.key and value.key,
         nullable=False,
         dynamic=value.dynamic,
     )
+
+
+def _collapsed(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The pairs as the JSON wire carries them: a repeated key (the same ClickHouse value)
+    keeps its first place and its last value. Keys that differ only where Python cannot
+    (past microseconds) collapse later, when converted, the same way."""
+    seen: dict[str, tuple[Any, Any]] = {}
+    for k, v in pairs:
+        seen[repr(k)] = (seen[repr(k)][0] if repr(k) in seen else k, v)
+    return list(seen.values())
 
 
 FIELD_NAMES = ("a", "b c", "select", "`x`", "é")
