@@ -312,3 +312,21 @@ def test_arrow_and_parquet_read_by_pyarrow(http: httpx.Client) -> None:
         assert table.column_names == ["vendor", "calls", "cents"]
         rows = [[str(v) for v in row.values()] for row in table.to_pylist()]
         assert rows == text
+
+
+@pytest.mark.parametrize(
+    ("sql", "first_line"),
+    [
+        ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'paid' ORDER BY table_name LIMIT 1", "dim_credits_currency"),
+        ("SELECT column_name, data_type FROM INFORMATION_SCHEMA.COLUMNS WHERE table_schema = 'paid' AND table_name = 'fact_cost' ORDER BY ordinal_position LIMIT 1", "id\tUUID"),
+        ("SHOW DATABASES", "INFORMATION_SCHEMA"),
+        ("EXISTS TABLE paid.fact_cost", "1"),
+        ("EXISTS TABLE paid.nosuch", "0"),
+        ("SELECT name FROM system.functions WHERE name = 'toStartOfMonth'", "toStartOfMonth"),
+    ],
+)
+def test_metadata_other_tools_read(http: httpx.Client, sql: str, first_line: str) -> None:
+    """information_schema, SHOW and EXISTS, as DBeaver, Grafana and others read them."""
+    response = ask(http, sql)
+    assert response.status_code == 200, response.text
+    assert response.text.splitlines()[0] == first_line
