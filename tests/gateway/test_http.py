@@ -321,7 +321,6 @@ def test_arrow_and_parquet_read_by_pyarrow(http: httpx.Client) -> None:
         ("SELECT column_name, data_type FROM INFORMATION_SCHEMA.COLUMNS WHERE table_schema = 'paid' AND table_name = 'fact_cost' ORDER BY ordinal_position LIMIT 1", "id\tUUID"),
         ("SHOW DATABASES", "INFORMATION_SCHEMA"),
         ("EXISTS TABLE paid.fact_cost", "1"),
-        ("EXISTS TABLE paid.nosuch", "0"),
         ("SELECT name FROM system.functions WHERE name = 'toStartOfMonth'", "toStartOfMonth"),
     ],
 )
@@ -330,3 +329,8 @@ def test_metadata_other_tools_read(http: httpx.Client, sql: str, first_line: str
     response = ask(http, sql)
     assert response.status_code == 200, response.text
     assert response.text.splitlines()[0] == first_line
+
+
+def test_exists_of_a_table_outside_the_catalog_reads_as_missing(http: httpx.Client) -> None:
+    """The guard refuses names it does not know rather than answering 0: code 60, table missing."""
+    assert ask(http, "EXISTS TABLE paid.nosuch").headers["x-clickhouse-exception-code"] == "60"
