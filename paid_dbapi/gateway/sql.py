@@ -168,8 +168,8 @@ def plan(sql: str, database: str, views: Collection[str], explain: Callable[[str
     ast = explain(sql)
     refs = _refs(ast)
     if refs.root in METADATA_STATEMENTS:
-        target = exists_target(ast)
-        absent = target is not None and target[0] in (None, database) and target[1] not in views
+        asked = exists_target(ast)
+        absent = asked is not None and asked[0] in (None, database) and asked[1] not in views
         return Plan(Route.LOCAL, sql, absent)
     if refs.root == "KillQueryQuery":
         target = _KILL.fullmatch(sql)

@@ -21,6 +21,4 @@ def no_warnings() -> Iterator[None]:
     """Every warning is an error, except resources that other suites left to the collector."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        warnings.simplefilter("ignore", ResourceWarning)
-        warnings.simplefilter("ignore", pytest.PytestUnraisableExceptionWarning)
         yield
