@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 from ..emulator.guard import GuardError
 from ..exceptions import Error
 from ..literals import quote_string
-from ..serving import Receive, Send, read_body, send_response
+from ..serving import Receive, Send, disconnected, read_body, send_response
 from . import compression, formats, sql
 from .catalog import Catalog
 from .errors import API_CODES, ClickHouseError, from_api, from_driver
@@ -300,10 +300,17 @@ class Gateway:
     # -- ASGI ----------------------------------------------------------------------------
 
     async def _answer_cancellable(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> Response:
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        receive: Receive,
+    ) -> Response | None:
         """Answer in a worker thread; a KILL QUERY for this query_id (same key) answers 394
-        at once, and the abandoned upstream call ends at the API's time limit."""
+        at once, a client that disconnects gets nothing (None), and either way the abandoned
+        upstream call ends at the API's time limit."""
         params = dict(parse_qsl(query, keep_blank_values=True))
         query_id = _query_id(params)
         try:
@@ -324,15 +331,20 @@ class Gateway:
             asyncio.to_thread(self.handle, method, path, query, headers, body, query_id)
         )
         stop = asyncio.ensure_future(cancelled.wait())
+        gone = asyncio.ensure_future(disconnected(receive))
         try:
-            await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({work, stop, gone}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stop.cancel()
+            gone.cancel()
             if registered:
                 with self._running_lock:
                     self._running.pop(query_id, None)
         if work.done():
             return work.result()
+        if not cancelled.is_set():
+            logger.info("query %s cancelled: the client disconnected", query_id)
+            return None
         logger.info("query %s cancelled by KILL QUERY", query_id)
         response = self._error(ClickHouseError("QUERY_WAS_CANCELLED", "Query was cancelled"))
         response.headers.update({"x-clickhouse-query-id": query_id,
@@ -350,12 +362,15 @@ class Gateway:
             return
         body = await read_body(receive, MAX_BODY_BYTES)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        response: Response | None
         if body is None:
             too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
             response = self._error(ClickHouseError("BAD_ARGUMENTS", too_large))
         else:
             response = await self._answer_cancellable(
                 scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-                headers, body,
+                headers, body, receive,
             )  # fmt: skip
+            if response is None:
+                return  # nobody is listening
         await send_response(send, response.status, response.headers, response.body)
