@@ -209,8 +209,12 @@ def test_plain_http_never_goes_through_a_proxy(
         url = sa.engine.make_url(
             f"paid+http://token:{quote(org_keys['acme'])}@{server_url.split('//')[1]}"
         )
-        with sa.create_engine(url).connect() as sa_conn:
-            assert sa_conn.execute(sa.text("SELECT 2")).scalar() == 2
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as sa_conn:
+                assert sa_conn.execute(sa.text("SELECT 2")).scalar() == 2
+        finally:
+            engine.dispose()  # its pool would otherwise keep a loopback socket to the collector
         assert len(proxy.received) == 1
     finally:
         proxy.sock.close()
