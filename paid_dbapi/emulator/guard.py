@@ -8,9 +8,11 @@
 2. `EXPLAIN AST graph = 1 <canonical text>`: ClickHouse's syntax tree of that very text,
    judged node by node: listed node kinds, listed functions wherever they appear, and table
    references that are a listed view, a CTE, or an allowed (database, table) pair. SETTINGS,
-   FORMAT, INTO OUTFILE, table functions, APPLY and query parameters appear nowhere.
-3. Only for a table name that is not a listed view, in a query with CTEs: `EXPLAIN QUERY TREE`,
-   the one dump that prints CTE names.
+   FORMAT, INTO OUTFILE, table functions and query parameters appear nowhere.
+3. Only for a table name that is not a listed view, in a query with CTEs, and for `APPLY`
+   (whose function the graph does not show): `EXPLAIN QUERY TREE run_passes = 0`, ClickHouse's
+   query tree before analysis (nothing runs), the one dump that prints CTE names and what each
+   `APPLY` applies.
 
 No other parser takes part, so nothing can read one way to the guard and another to the engine.
 """
@@ -236,9 +238,9 @@ _NODE_KINDS = """SelectWithUnionQuery SelectIntersectExceptQuery SelectQuery Exp
     TablesInSelectQuery TablesInSelectQueryElement TableExpression TableIdentifier TableJoin
     ArrayJoin Identifier Literal Function Asterisk QualifiedAsterisk ColumnsRegexpMatcher
     ColumnsListMatcher QualifiedColumnsRegexpMatcher QualifiedColumnsListMatcher
-    ColumnsTransformerList ColumnsExceptTransformer ColumnsReplaceTransformer
-    ColumnsReplaceTransformer::Replacement OrderByElement InterpolateElement WithElement
-    WindowDefinition WindowListElement SampleRatio"""
+    ColumnsTransformerList ColumnsApplyTransformer ColumnsExceptTransformer
+    ColumnsReplaceTransformer ColumnsReplaceTransformer::Replacement OrderByElement
+    InterpolateElement WithElement WindowDefinition WindowListElement SampleRatio"""
 NODE_KINDS = frozenset(_NODE_KINDS.split())
 #: Statement kinds a Policy may allow besides SELECT.
 STATEMENT_KINDS = {
@@ -389,6 +391,11 @@ _CTE = re.compile(
     re.M,
 )
 _CLAUSES = {"Set": "SETTINGS", "Identifier": "FORMAT", "Literal": "INTO OUTFILE"}
+#: In the query tree dump: every function's name, every identifier, every query.
+_TREE_FUNCTION = re.compile(r"function_name: ([^,\n]*)")
+_TREE_IDENTIFIER = re.compile(r"identifier: ([^,\n]*)")
+_TREE_QUERY = re.compile(r"^ *QUERY id: ", re.M)
+_IN_LOWER = frozenset(name.lower() for name in IN_FUNCTIONS)
 
 
 class _Judge:
@@ -399,6 +406,7 @@ class _Judge:
         self.canonical = canonical
         self.run = run
         self._ctes: frozenset[str] | None = None
+        self._query_tree: str | None = None
         self.with_elements = 0
 
     def statement(self, root: _Node) -> None:
@@ -442,15 +450,14 @@ class _Judge:
         )
         for node in nodes:
             self.node(node)
+        if any(node.kind == "ColumnsApplyTransformer" for node in nodes):
+            self.applied(nodes)
 
     def node(self, node: _Node) -> None:
         """Judge one node (with its children in view, where the rule needs them)."""
         kind = node.kind
         if kind == "Set":
             raise _settings()
-        if kind == "ColumnsApplyTransformer":
-            raise GuardError("FORBIDDEN_FUNCTION", "APPLY is not allowed",
-                             "call the function on each column instead")  # fmt: skip
         if kind not in NODE_KINDS:
             raise GuardError("FORBIDDEN_CLAUSE", "this kind of query is not supported",
                              f"found a {kind} node")  # fmt: skip
@@ -482,6 +489,41 @@ class _Judge:
             if len(arguments) == 2 and arguments[1].kind == "Identifier":
                 self.table(_name(arguments[1]))
 
+    def applied(self, nodes: list[_Node]) -> None:
+        """What `APPLY` applies, read from the query tree, where the graph shows nothing.
+
+        The graph has judged everything outside `APPLY`. The query tree prints every function
+        and identifier of the query, `APPLY`'s included, each on a line of its own; names are
+        unescaped, so a name holding a newline can add text, but never remove or change a
+        real line. Hence: every function name and bare-name call in the dump must be allowed,
+        and the dump may hold no more queries and `IN` calls than the graph outside `APPLY`,
+        so that no subquery and no `IN <table>` hides inside it.
+        """
+        tree = self.query_tree()
+        if tree is None:
+            raise _unreadable()
+        functions = _TREE_FUNCTION.findall(tree)
+        bare = [name for name in _TREE_IDENTIFIER.findall(tree) if name.lower() in BARE_FUNCTIONS]
+        for name in functions + bare:
+            self.function(name)
+        queries = sum(node.kind == "SelectQuery" for node in nodes)
+        ins = sum(node.kind == "Function" and _name(node).lower() in _IN_LOWER for node in nodes)
+        tree_ins = sum(name.lower() in _IN_LOWER for name in functions)
+        if len(_TREE_QUERY.findall(tree)) > queries or tree_ins > ins:
+            raise GuardError(
+                "FORBIDDEN_FUNCTION", "APPLY may hold functions and lambdas, not subqueries or IN",
+                "move the subquery or IN outside APPLY",
+            )  # fmt: skip
+
+    def query_tree(self) -> str | None:
+        """ClickHouse's query tree before analysis, or None when it cannot print it."""
+        if self._query_tree is None:
+            try:
+                self._query_tree = self.run(f"EXPLAIN QUERY TREE run_passes = 0 {self.canonical}")
+            except Exception:  # the engine's error type; the caller decides what it means
+                return None
+        return self._query_tree
+
     def table(self, name: str) -> None:
         """A table reference: an allowed view, a CTE, or an allowed (database, table) pair."""
         database, dot, table = name.rpartition(".")
@@ -508,11 +550,8 @@ class _Judge:
         """
         if self._ctes is None:
             self._ctes = frozenset()
-            if self.with_elements:
-                try:
-                    tree = self.run(f"EXPLAIN QUERY TREE run_passes = 0 {self.canonical}")
-                except Exception:  # then no CTE name is taken
-                    return self._ctes
+            tree = self.query_tree() if self.with_elements else None
+            if tree is not None:  # else no CTE name is taken
                 names = _CTE.findall(tree)
                 if len(names) == self.with_elements:
                     self._ctes = frozenset(names)

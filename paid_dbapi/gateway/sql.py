@@ -21,12 +21,11 @@ from .errors import ClickHouseError
 
 #: Databases answered from the local catalog (ClickHouse's own metadata schemas).
 METADATA_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCHEMA"})
-#: Functions about the server rather than the data (exact names): answered locally.
-SERVER_FUNCTIONS = frozenset(
-    {"version", "timezone", "timeZone", "serverTimezone", "serverTimeZone", "currentDatabase",
-     "current_database", "DATABASE", "database", "SCHEMA", "schema", "currentSchemas",
-     "currentUser", "current_user", "session_user", "user", "getSetting"}
-)  # fmt: skip
+#: Functions about the server rather than the data (exact names), answered locally: only those
+#: real clients send (clickhouse-connect: version, timezone, currentDatabase; Metabase: also
+#: currentUser), and `database`, the bare column clients filter system.tables on, which the
+#: guard cannot tell from a call of database(). Nothing that reads the engine's settings.
+SERVER_FUNCTIONS = frozenset({"version", "timezone", "currentDatabase", "currentUser", "database"})
 _SERVER_FUNCTIONS_LOWER = frozenset(f.lower() for f in SERVER_FUNCTIONS)
 #: Statements answered from the local catalog (the root of ClickHouse's EXPLAIN AST).
 METADATA_STATEMENTS = frozenset(

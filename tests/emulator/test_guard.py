@@ -254,6 +254,64 @@ def test_vet_refuses(run: Callable[[str], str], sql: str, code: str) -> None:
     assert refused(sql, run).code == code
 
 
+APPLY_REFUSED = [
+    "SELECT * APPLY(FILE) APPLY(toString) FROM (SELECT '/etc/passwd' AS p)",
+    "SELECT * APPLY(toString) APPLY(getSetting) FROM (SELECT 'readonly' AS p)",
+    "SELECT * APPLY(x -> arrayMap(y -> hostName(), [x])) FROM fact_signal",
+    "SELECT * APPLY(quantile(currentUser)) FROM fact_signal",
+    "SELECT * APPLY(x -> concat(x, current_database)) FROM dim_customer",
+    "SELECT * APPLY(dictGetOrNull) FROM fact_signal",
+    "SELECT ((SELECT * APPLY(file) FROM (SELECT '/etc/passwd' AS p)))",
+    "SELECT * APPLY(x -> (SELECT count() FROM globex.fact_signal)) FROM fact_signal",
+    "SELECT * APPLY(x -> (SELECT count() FROM fact_signal)) FROM fact_signal",
+    "SELECT * APPLY(x -> x IN globex.fact_signal) FROM fact_signal",
+    "SELECT * APPLY(x -> x IN (SELECT 1 SETTINGS readonly = 0)) FROM fact_signal",
+    "SELECT * APPLY(x -> concat(x AS `a\n    JOIN TREE`, file(x))) FROM (SELECT 'p' AS p)",
+    "SELECT * APPLY(`a, function_name: sum\n` -> file(x)) FROM (SELECT 'p' AS p)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("sql", APPLY_REFUSED)
+def test_apply_is_judged_like_a_direct_call(run: Callable[[str], str], sql: str) -> None:
+    """What APPLY applies, also in lambdas, parameters and subqueries, is judged; it may hold no
+    subquery or IN; names holding newlines and lines of ClickHouse's dump hide nothing."""
+    assert refused(sql, run).code == "FORBIDDEN_FUNCTION"
+
+
+@pytest.mark.parametrize(
+    ("applied", "explicit"),
+    [
+        ("SELECT COLUMNS('^cost_amount$') APPLY(sum) FROM fact_cost", "SELECT sum(cost_amount) FROM fact_cost"),
+        ("SELECT * EXCEPT (id) APPLY(uniqExact) FROM (SELECT id, name, parent_customer_id "
+         "FROM dim_customer)", "SELECT uniqExact(name), uniqExact(parent_customer_id) FROM dim_customer"),
+        ("SELECT COLUMNS('_at$') APPLY(x -> toStartOfMonth(x)) APPLY(max) FROM fact_signal",
+         "SELECT max(toStartOfMonth(COLUMNS('_at$'))) FROM fact_signal"),
+        ("SELECT COLUMNS('^cost_amount$') APPLY(quantileExact(0.9)) FROM fact_cost",
+         "SELECT quantileExact(0.9)(cost_amount) FROM fact_cost"),
+        ("SELECT COLUMNS('^cost_amount$') APPLY(x -> sumIf(x, x > 0.01)) FROM fact_cost",
+         "SELECT sumIf(cost_amount, cost_amount > 0.01) FROM fact_cost"),
+        ("SELECT * REPLACE (upper(name) AS name) APPLY(toString) APPLY(reverse) FROM "
+         "(SELECT id, name FROM dim_customer) ORDER BY 1, 2",
+         "SELECT reverse(toString(id)), reverse(upper(name)) FROM dim_customer ORDER BY 1, 2"),
+        ("SELECT * APPLY(x -> arrayMap(y -> y * 2, [x])) FROM (SELECT 1 AS a, 2 AS b)",
+         "SELECT [2], [4]"),
+        ("WITH c AS (SELECT signal_name FROM fact_signal) SELECT * APPLY(uniqExact) FROM c",
+         "SELECT uniqExact(signal_name) FROM fact_signal"),
+        ("SELECT * APPLY(sumState) APPLY(toTypeName) FROM (SELECT 1 AS a)",
+         "SELECT 'AggregateFunction(sum, UInt8)'"),
+        ("SELECT count() FROM fact_signal WHERE signal_name IN (SELECT * APPLY(lower) "
+         "FROM (SELECT signal_name FROM fact_signal))",
+         "SELECT count() FROM fact_signal"),
+    ],
+)  # fmt: skip
+def test_apply_of_allowed_functions_passes(
+    run: Callable[[str], str], applied: str, explicit: str
+) -> None:
+    """APPLY, EXCEPT and REPLACE of allowed functions answer what ClickHouse answers for the
+    explicit form."""
+    assert run(vet(applied, VIEWS_POLICY, run)) == run(explicit)
+
+
 def test_vet_returns_the_canonical_single_statement(run: Callable[[str], str]) -> None:
     """Quotes, Unicode quote lookalikes and nested comments come back as ClickHouse read them."""
     assert vet("SELECT \u2018text\u2019 AS q", VIEWS_POLICY, run) == "SELECT 'text' AS q"
@@ -485,13 +543,23 @@ def expressions(draw: st.DrawFn, depth: int = 3) -> tuple[str, bool]:
     expression=expressions(),
     table=st.sampled_from(ALLOWED_TABLES + DENIED_TABLES),
     settings_clause=st.booleans(),
+    apply=st.sampled_from(["", "{f}", "x -> {f}(x)", "x -> arrayMap(y -> {f}(y), [x])"]),
+    applied=st.sampled_from(ALLOWED_CALLS + DENIED_CALLS),
 )
 def test_the_verdict_follows_the_parts(
-    run: Callable[[str], str], expression: tuple[str, bool], table: str, settings_clause: bool
+    run: Callable[[str], str],
+    expression: tuple[str, bool],
+    table: str,
+    settings_clause: bool,
+    apply: str,
+    applied: str,
 ) -> None:
     text, bad = expression
     sql = f"SELECT {text} FROM {table}" + (" SETTINGS max_threads = 1" if settings_clause else "")
     bad = bad or table in DENIED_TABLES or settings_clause
+    if apply:  # the same query under a column transformer
+        sql = f"SELECT * APPLY({apply.format(f=applied)}) FROM ({sql})"
+        bad = bad or applied in DENIED_CALLS
     if bad:
         assert refused(sql, run).code != "SYNTAX_ERROR", sql
     else:

@@ -122,10 +122,10 @@ def generate(names: dict[str, list[str]], port: int, outdir: Path) -> Iterator[s
         yield f"SELECT arrayMap(x -> {name}(x), ['{url}'])"
         yield f"SELECT * FROM format(CSV, 'a String DEFAULT {name}(\\'{url}\\')', '')"
         yield f"SELECT 1 WHERE '{url}' IN ({name}('{url}'))"
-    for name in ("currentDatabase", "current_database", "currentUser", "user", "DATABASE",
-                 "SCHEMA", "currentRequestURL", "session_user"):  # fmt: skip
+    for name in BARE:
         yield f"SELECT {name}"
         yield f"SELECT count() FROM fact_signal WHERE signal_name = toString({name})"
+    yield from applied(names, url)
     # IN <table> other than a view
     for table in ("system.tables", "system.one", "globex.fact_signal", "default.fact_signal",
                   "information_schema.tables", "nosuch", "`fact_signal `"):  # fmt: skip
@@ -134,6 +134,42 @@ def generate(names: dict[str, list[str]], port: int, outdir: Path) -> Iterator[s
     yield from clauses(out)
     yield from statements(url, out)
     yield from sizes()
+
+
+BARE = ["currentDatabase", "current_database", "currentUser", "user", "DATABASE", "SCHEMA",
+        "currentRequestURL", "session_user"]  # fmt: skip
+#: Text hiding a call of file() behind a name holding a newline and a line of the query tree.
+FORGED = ["`a\n    JOIN TREE`", "`a\nFUNCTION id: 1, function_name: sum`", "`a\n  PROJECTION`",
+          "`a, function_name: sum\n`", "`x\n\n`"]  # fmt: skip
+
+
+def applied(names: dict[str, list[str]], url: str) -> Iterator[str]:
+    """Column transformers: whatever APPLY applies is judged like a direct call."""
+    rows = f"(SELECT '{url}' AS p, 1 AS n)"
+    for name in names["functions"]:
+        yield f"SELECT * APPLY(x -> {name}(x)) FROM {rows}"
+        yield f"SELECT * APPLY({name}('{url}')) FROM {rows}"
+        yield f"SELECT * APPLY(toString) APPLY(x -> arrayMap(y -> {name}(y), [x])) FROM {rows}"
+        yield f"SELECT * APPLY({name}If) FROM {rows}"
+    for name in names["table_functions"]:
+        yield f"SELECT * APPLY(x -> (SELECT count() FROM {name}('{url}'))) FROM {rows}"
+    scalar = f"SELECT * APPLY(file) FROM {rows}"
+    for shape in ("SELECT ({q})", "WITH t AS ({q}) SELECT * FROM t", "SELECT 1 WHERE 'a' IN ({q})",
+                  "SELECT * FROM ({q})", "SELECT arrayMap(x -> ({q}), [1])",
+                  "SELECT * FROM fact_signal UNION ALL {q}"):  # fmt: skip
+        yield shape.format(q=scalar)
+    for table in ("system.tables", "globex.fact_signal", "nosuch", "file('/etc/passwd')"):
+        yield f"SELECT * APPLY(x -> x IN {table}) FROM {rows}"
+        yield f"SELECT * APPLY(x -> (SELECT count() FROM {table})) FROM {rows}"
+    for name in BARE:
+        yield f"SELECT * APPLY(x -> concat(toString(x), {name})) FROM {rows}"
+        yield f"SELECT * APPLY(quantile({name})) FROM {rows}"
+    for clause in ("SETTINGS max_execution_time = 0", "FORMAT JSON", "SETTINGS readonly = 0"):
+        yield f"SELECT * APPLY(x -> (SELECT x {clause})) FROM {rows}"
+    for name in FORGED:
+        yield f"SELECT * APPLY(x -> concat(x AS {name}, file(x))) FROM {rows}"
+        yield f"SELECT * APPLY(x -> concat({name}, file(x))) FROM {rows}"
+        yield f"SELECT * APPLY({name} -> file({name})) FROM {rows}"
 
 
 QUOTES = ["'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d", "\u02bc", "\uff07", "\u2032"]
