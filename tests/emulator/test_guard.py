@@ -278,6 +278,46 @@ def test_apply_is_judged_like_a_direct_call(run: Callable[[str], str], sql: str)
     assert refused(sql, run).code == "FORBIDDEN_FUNCTION"
 
 
+#: Every place a subquery or an IN call can stand, outside APPLY.
+SHAPES = [
+    "WITH c AS (SELECT 1 AS a) SELECT a FROM c", "WITH (SELECT 1) AS x SELECT x",
+    "WITH c AS (SELECT 1 AS a), e AS (SELECT * FROM c) SELECT * FROM e",
+    "SELECT signal_name FROM fact_signal ORDER BY (SELECT 1)",
+    "SELECT signal_name FROM fact_signal LIMIT (SELECT 1) BY signal_name",
+    "SELECT signal_name FROM fact_signal LIMIT 1 OFFSET (SELECT 1)",
+    "SELECT signal_name, z FROM fact_signal ARRAY JOIN (SELECT [1]) AS z",
+    "SELECT x.signal_name FROM fact_signal AS x JOIN fact_signal AS y ON x.signal_id = (SELECT 1)",
+    "SELECT signal_name FROM fact_signal GROUP BY signal_name HAVING count() > (SELECT 1)",
+    "SELECT signal_name FROM fact_signal QUALIFY count() OVER () > (SELECT 1)",
+    "SELECT count() OVER (PARTITION BY (SELECT 1)) FROM fact_signal",
+    "SELECT created_at FROM fact_signal ORDER BY created_at WITH FILL FROM (SELECT now())",
+    "SELECT * EXCEPT (signal_id) REPLACE ((SELECT 'x') AS signal_name) FROM fact_signal",
+    "SELECT exists(SELECT 1) AS e", "SELECT (SELECT 1) AS x, x + 1 AS y",
+    "SELECT 1 AS a UNION DISTINCT SELECT 2 EXCEPT SELECT 3", "(SELECT 1 AS a) UNION ALL ((SELECT 2))",
+    "SELECT * FROM (SELECT 1 AS a) AS x, (SELECT 2 AS b) AS y",
+    "SELECT arrayMap(x -> (SELECT x), [1]) AS a", "SELECT [(SELECT 1), (SELECT 2)] AS a",
+    "SELECT CASE (SELECT 1) WHEN 1 THEN (SELECT 2) END AS a",
+    "SELECT signal_name FROM fact_signal WHERE signal_id > ALL (SELECT 1)",
+    "SELECT signal_name FROM fact_signal WHERE signal_name = ANY (SELECT 'x')",
+    "SELECT signal_name FROM fact_signal WHERE signal_name GLOBAL NOT IN (SELECT 'x')",
+    "SELECT signal_name FROM fact_signal WHERE signal_name IN ('a', 'b')",
+    "SELECT signal_name FROM fact_signal WHERE signal_name NOT IN fact_signal",
+    "SELECT x.signal_name FROM fact_signal AS x JOIN (SELECT 'a' AS signal_name) AS y USING (signal_name)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_no_subquery_or_in_hides_inside_apply_whatever_the_query(
+    run: Callable[[str], str], shape: str
+) -> None:
+    """The judge counts queries and IN calls of the graph against the query tree: in every
+    shape, APPLY of an allowed function passes, and a subquery or IN inside APPLY does not."""
+    vet(f"SELECT * APPLY(toString) FROM ({shape})", VIEWS_POLICY, run)
+    for inside in ("(SELECT count() FROM fact_signal)", "x IN fact_signal", "x IN (1)"):
+        sql = f"SELECT * APPLY(x -> {inside}) FROM ({shape})"
+        assert refused(sql, run).code == "FORBIDDEN_FUNCTION", sql
+
+
 @pytest.mark.parametrize(
     ("applied", "explicit"),
     [
@@ -310,6 +350,14 @@ def test_apply_of_allowed_functions_passes(
     """APPLY, EXCEPT and REPLACE of allowed functions answer what ClickHouse answers for the
     explicit form."""
     assert run(vet(applied, VIEWS_POLICY, run)) == run(explicit)
+
+
+def test_apply_over_every_cookbook_query_answers_the_same(run: Callable[[str], str]) -> None:
+    """Every query shape of the cookbook (CTEs, joins, IN subqueries, unions) passes under
+    APPLY, and ClickHouse answers it with the same rows as the query alone."""
+    for sql in COOKBOOK.values():
+        applied = run(vet(f"SELECT * APPLY(toString) FROM ({sql})", VIEWS_POLICY, run))
+        assert sorted(applied.splitlines()) == sorted(run(sql).splitlines()), sql
 
 
 def test_vet_returns_the_canonical_single_statement(run: Callable[[str], str]) -> None:
@@ -507,6 +555,8 @@ def test_an_accepted_query_is_judged_once(run: Callable[[str], str]) -> None:
     refused("SELECT version()", counting)
     refused("SELECT version()", counting)
     assert len(calls) == 6  # refusals are judged every time
+    vet("WITH c AS (SELECT 1 AS a) SELECT * APPLY(toString) FROM c", VIEWS_POLICY, counting)
+    assert len(calls) == 9  # APPLY and the CTE read one query tree
 
 
 # Queries built from parts whose verdict is known, so the oracle is the generator, not a parser.
