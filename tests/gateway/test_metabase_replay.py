@@ -21,6 +21,8 @@ import io
 import json
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,9 @@ class JdbcV2:
         self.http = httpx.Client(base_url=url, timeout=60)
         self.password = password
 
+    def close(self) -> None:
+        self.http.close()
+
     def send(self, sql: str) -> httpx.Response:
         return self.http.post(
             "/",
@@ -166,8 +171,9 @@ def decode(rowbinary: bytes) -> tuple[list[str], list[str], list[list[Any]]]:
 
 
 @pytest.fixture(scope="module")
-def jdbc(gateway_url: str, key: str) -> JdbcV2:
-    return JdbcV2(gateway_url, key)
+def jdbc(gateway_url: str, key: str) -> Iterator[JdbcV2]:
+    with closing(JdbcV2(gateway_url, key)) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +245,7 @@ def test_gui_question(jdbc: JdbcV2, emulator_url: str, key: str) -> None:
 
 def test_a_bad_password_reads_as_authentication_failed(gateway_url: str) -> None:
     """Metabase's humanize-connection-error-message matches AUTHENTICATION_FAILED."""
-    response = JdbcV2(gateway_url, "not-a-key").send("SELECT 1")
+    with closing(JdbcV2(gateway_url, "not-a-key")) as wrong:
+        response = wrong.send("SELECT 1")
     assert response.status_code == 401
     assert "AUTHENTICATION_FAILED" in response.text
