@@ -9,8 +9,10 @@ pyarrow is optional (extra `arrow`): importing this module without it raises Imp
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import msgspec
@@ -24,8 +26,10 @@ from .types import (
     DATETIMES,
     DECIMALS,
     FLOATS,
+    HOLDS_NULL,
     INT_SIZES,
     INTERVAL_UNITS,
+    SEMI_STRUCTURED,
     STRINGS,
     TIMES,
     ClickHouseType,
@@ -159,6 +163,26 @@ def _preparer(t: ClickHouseType) -> Prepare | None:
     return None
 
 
+def _unguarded(t: ClickHouseType) -> Prepare:
+    """`_preparer(t)` for a column without NULLs, as one C-level call per value where there
+    is one (a UUID's bytes, a JSON value's UTF-8 text) rather than a Python function."""
+    if t.name == "UUID":
+        return _UUID_BYTES
+    if t.name in SEMI_STRUCTURED and t.name not in HOLDS_NULL:
+        return _ENCODE  # pyarrow takes UTF-8 bytes for a string type (and checks them)
+    prepare = _preparer(t)
+    assert prepare is not None  # only asked for types that need preparing
+    return prepare
+
+
+def _no_nulls(values: Sequence[Any]) -> bool:
+    """True when no value is None (`None in values` would call each value's `__eq__`)."""
+    return not any(map(operator.is_, values, itertools.repeat(None)))
+
+
+_UUID_BYTES = operator.attrgetter("bytes")
+
+
 def _json_text(value: Any) -> str:
     """Compact JSON text of a decoded semi-structured value."""
     return _ENCODE(value).decode()
@@ -173,32 +197,73 @@ def _same(value: Any) -> Any:
 
 def column_array(
     t: ClickHouseType,
-    values: Sequence[Any],
+    values: Callable[[], Sequence[Any]],
     raw: Sequence[Any],
     naive_timezone: str | None = None,
+    text: bool = False,
 ) -> pa.Array:
-    """One result column as an Arrow array; `raw` holds the values as the server sent them."""
+    """One result column as an Arrow array, from `raw`, the values as the server sent them
+    (`text`: kept as its text, see `wire.wire_text_type`), where Arrow casts them exactly, and
+    else from `values()`, the column's Python values."""
     type_ = arrow_type(t, naive_timezone)
     b = t.base
-    if b.name in DATETIMES:
-        # ClickHouse's own text carries every digit (Python keeps microseconds) and casts in C.
-        try:
-            naive = pa.array(raw, pa.large_string()).cast(pa.timestamp(type_.unit))
-            return _zoned(naive, type_.tz)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. text with an offset: as decoded
-            pass
+    if text or b.name in DATETIMES:
+        cast = _from_text(b, type_, raw)
+        if cast is not None:
+            return cast
     if b.name == "Time64" and type_.unit == "ns":  # Python's timedelta stops at 1 us
         return pa.array([None if v is None else _nanoseconds(v) for v in raw], type_)
     if b.name in INTERVAL_UNITS:  # counts from the server: Python's timedelta stops at 1 us
         counts = pa.array(raw).cast(pa.int64())
         per_second = INTERVAL_SECONDS.get(b.name, 1)
         return (counts if per_second == 1 else pc.multiply_checked(counts, per_second)).cast(type_)
+    decoded = values()
     prepare = _preparer(t)
     if prepare is not None:
-        values = list(map(prepare, values))
+        decoded = list(map(_unguarded(b) if _no_nulls(decoded) else prepare, decoded))
     storage = _storage_type(type_)
-    array = pa.array(values, storage)
+    array = pa.array(decoded, storage)
     return array if storage == type_ else array.cast(type_)
+
+
+def _from_text(b: ClickHouseType, type_: pa.DataType, raw: Sequence[Any]) -> pa.Array | None:
+    """The server's values of base type `b` as `type_` by Arrow's casts, which refuse what
+    they cannot hold exactly; None when refused (the Python values decide then)."""
+    try:
+        if b.name in DATETIMES:  # ClickHouse's text carries every digit, Python stops at 1 us
+            naive = pa.array(raw, pa.large_string()).cast(pa.timestamp(type_.unit))
+            return _zoned(naive, type_.tz)
+        if b.name in DECIMALS:  # number text, an int, or a string
+            text = list(map(str, raw)) if _no_nulls(raw) else [_str_or_none(v) for v in raw]
+            return pa.array(text, pa.large_string()).cast(type_)
+        if b.name in DATES:
+            return pa.array(raw, pa.large_string()).cast(type_)
+        if b.name == "UUID":
+            return _uuids(raw)
+        if b.name in ("JSON", "Object"):  # msgspec.Raw: the object's JSON text as sent
+            return pa.array(list(map(bytes, raw)), pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass  # e.g. date-time text with an offset
+    return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+#: A UUID's canonical text, as ClickHouse writes it.
+_UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def _uuids(raw: Sequence[Any]) -> pa.Array | None:
+    """Canonical UUID text as Arrow UUIDs, all hex digits decoded in one call; None when a
+    value is NULL or not canonical text."""
+    text = pa.array(raw, pa.large_string())
+    if text.null_count or not pc.all(pc.match_substring_regex(text, _UUID_TEXT)).as_py():
+        return None
+    packed = bytes.fromhex("".join(raw).replace("-", ""))
+    storage = pa.Array.from_buffers(pa.binary(16), len(raw), [None, pa.py_buffer(packed)])
+    return pa.ExtensionArray.from_storage(pa.uuid(), storage)
 
 
 def _nanoseconds(value: Any) -> int:
@@ -242,17 +307,23 @@ def schema(columns: Sequence[tuple[str, str]], naive_timezone: str | None = None
 
 def to_table(
     columns: Sequence[tuple[str, str]],
-    values: Sequence[Sequence[Any]],
+    values: Callable[[int], Sequence[Any]],
     raw: Sequence[Sequence[Any]],
     naive_timezone: str | None = None,
+    text: Collection[int] = (),
 ) -> pa.Table:
-    """A table from decoded `values` (one sequence per column) and the server's `raw` ones."""
+    """A table from the server's `raw` columns (those in `text` kept as text) and `values(i)`,
+    the Python values of column `i`, asked for only where Arrow cannot cast the raw ones."""
     arrays = []
-    for (name, text), decoded, sent in zip(columns, values, raw, strict=True):
+    for i, ((name, type_text), sent) in enumerate(zip(columns, raw, strict=True)):
         try:
-            arrays.append(column_array(_parse(text), decoded, sent, naive_timezone))
+            column = functools.partial(values, i)
+            array = column_array(_parse(type_text), column, sent, naive_timezone, i in text)
         except (pa.ArrowException, ValueError, TypeError, ArithmeticError) as exc:
-            raise DataError(f"column {name!r} cannot be held by Arrow as {text}: {exc}") from None
+            raise DataError(
+                f"column {name!r} cannot be held by Arrow as {type_text}: {exc}"
+            ) from None
+        arrays.append(array)
     return pa.Table.from_arrays(arrays, schema=schema(columns, naive_timezone))
 
 

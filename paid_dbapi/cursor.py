@@ -1,4 +1,5 @@
-"""The PEP 249 cursor: each `execute` is one POST /query, fully decoded before it returns."""
+"""The PEP 249 cursor: each `execute` is one POST /query; its rows are decoded on first use,
+into Python rows or straight into Arrow."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import importlib.util
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from . import wire
 from .exceptions import (
@@ -55,11 +58,9 @@ class Cursor:
         #: Truncation handling for this cursor: "warn", "error" or "ignore" (default: the
         #: connection's `on_truncation`).
         self.on_truncation: str = connection.on_truncation
-        self._result = _Result([], [], [])
+        self._result = _Result.empty()
         self._pos = 0
         self._arrow: tuple[int, pyarrow.Table] | None = None  # (position, remaining rows)
-        #: The column types of the last result: a body with the same ones is read in one pass.
-        self._types: tuple[str, ...] = ()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -75,7 +76,7 @@ class Cursor:
     def close(self) -> None:
         """Release the result; further use raises InterfaceError."""
         self._closed = True
-        self._result = _Result([], [], [])
+        self._result = _Result.empty()
         self._arrow = None
 
     def _check_open(self) -> None:
@@ -89,7 +90,7 @@ class Cursor:
         self.rowcount = -1
         self.truncated = False
         self.elapsed_ms = None
-        self._result = _Result([], [], [])
+        self._result = _Result.empty()
         self._pos = 0
         self._arrow = None
 
@@ -100,12 +101,8 @@ class Cursor:
         self._check_open()
         self._reset()
         sql = bind_parameters(operation, parameters)
-        expect = self._types
         body = self.connection._client.request(
-            "POST",
-            "/query",
-            json_body={"query": sql},
-            parse=lambda content: wire.parse_body(content, expect),
+            "POST", "/query", json_body={"query": sql}, parse=wire.parse_body
         )
         self._load(body)
         return self
@@ -119,40 +116,37 @@ class Cursor:
 
     def _load(self, body: Any) -> None:
         try:
-            columns, raw_rows, planned, meta = wire.read(body)
+            columns, rows, meta = wire.read(body)
             meta = meta or {}
-            if not isinstance(raw_rows, list):
+            if not isinstance(rows, list | msgspec.Raw):
                 raise TypeError("rows is not a list")
         except (KeyError, TypeError, AttributeError) as exc:
             raise InterfaceError(f"unexpected /query answer shape: {exc}") from None
         truncated = bool(meta.get("truncated", False))
-        naive_tz = self.connection.naive_timezone
-        decoders = [
-            (i, decoder)
-            for i, (_, type_text) in enumerate(columns)
-            if (decoder := planned[i] if i in planned else column_decoder(type_text, naive_tz))
-            is not None
-        ]
-        result = _decode(columns, raw_rows, decoders)
+        count = meta.get("rowCount")
+        if type(count) is not int or count < 0:
+            count = None
+        result = _Result(columns, rows, self.connection.naive_timezone, count)
+        if count is None:  # no count sent: decode now to know it
+            count = len(result.python().rows())
         self.truncated = truncated
         if truncated:
             mode = self.on_truncation
             if mode == "error":
                 raise DataError(
-                    f"the result exceeded the server's row cap and was cut at {len(raw_rows)} "
+                    f"the result exceeded the server's row cap and was cut at {count} "
                     "rows; narrow the query or page it (paid_dbapi.extract)",
                     code="TRUNCATED",
                 )
             if mode == "warn":
                 warn_at_caller(
-                    f"result truncated at {len(raw_rows)} rows by the server's row cap; "
+                    f"result truncated at {count} rows by the server's row cap; "
                     "rows were dropped (cursor.truncated is True)",
                     TruncatedResultWarning,
                 )
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
-        self._types = tuple(type_text for _, type_text in columns)
         self._result = result
-        self.rowcount = len(raw_rows)
+        self.rowcount = count
         elapsed = meta.get("elapsedMs")
         self.elapsed_ms = float(elapsed) if elapsed is not None else None
         logger.debug("query returned %d rows in %s ms", self.rowcount, self.elapsed_ms)
@@ -205,14 +199,8 @@ class Cursor:
         """The rows from the current position as Arrow, built once per position."""
         self._check_result()
         _require("pyarrow", "arrow")
-        from . import arrow
-
         if self._arrow is None or self._arrow[0] != self._pos:
-            result = self._result.since(self._pos)
-            table = arrow.to_table(
-                result.columns, result.values, result.raw, self.connection.naive_timezone
-            )
-            self._arrow = (self._pos, table)
+            self._arrow = (self._pos, self._result.table(self._pos))
         return self._arrow[1]
 
     def fetch_df(self) -> pandas.DataFrame:
@@ -252,17 +240,112 @@ class Cursor:
 
 
 class _Result:
-    """One decoded result, column by column: the values as the server sent them (`raw`) and
-    as Python objects (`values`); rows are only built when asked for, unless they come as is."""
+    """One result: the rows as the server sent them, decoded on first use, column by column,
+    into Python values (for rows) or only as far as Arrow needs (for a table)."""
 
     def __init__(
         self,
         columns: list[tuple[str, str]],
-        raw: list[Sequence[Any]],
-        values: list[Sequence[Any]],
-        rows: list[Row] | None = None,
+        rows: Any,
+        naive_timezone: str | None,
+        count: int | None = None,
     ) -> None:
         self.columns = columns
+        self._rows = rows  # as `wire.read` left them: raw JSON, or a plain-parsed list
+        self._naive_timezone = naive_timezone
+        self._count = count  # the server's row count, checked against the rows when decoded
+        self._python: _Columns | None = None
+
+    @classmethod
+    def empty(cls) -> _Result:
+        return cls([], [], None)
+
+    def python(self) -> _Columns:
+        """The result as Python values (decoded once)."""
+        if self._python is None:
+            decoded = wire.decode_rows(self._rows, [t for _, t in self.columns])
+            raw = self._transpose(decoded.rows)
+            values = list(raw)
+            decoders = self._decoders(decoded.planned)
+            for i, decode in decoders:
+                values[i] = self._decode_column(i, decode, raw[i])
+            rows = decoded.rows
+            as_is = not decoders and rows and type(rows[0]) is tuple  # typed rows, all final
+            self._python = _Columns(raw, values, rows if as_is else None)
+        return self._python
+
+    def rows(self) -> list[Row]:
+        return self.python().rows()
+
+    def table(self, start: int) -> pyarrow.Table:
+        """The rows from `start` on as Arrow; before any Python values exist, straight from
+        the server's text where Arrow casts it exactly."""
+        from . import arrow
+
+        naive_tz = self._naive_timezone
+        if self._python is not None or start:
+            python = self.python()
+            since = [c[start:] for c in python.values]
+            raw = [c[start:] for c in python.raw]
+            return arrow.to_table(self.columns, since.__getitem__, raw, naive_tz)
+        decoded = wire.decode_rows(self._rows, [t for _, t in self.columns], wire_text=True)
+        raw = self._transpose(decoded.rows)
+        decoders = dict(self._decoders(decoded.planned))
+
+        def values(i: int) -> Sequence[Any]:
+            decode = decoders.get(i)
+            return raw[i] if decode is None else self._decode_column(i, decode, raw[i])
+
+        return arrow.to_table(self.columns, values, raw, naive_tz, decoded.text)
+
+    def _decoders(self, planned: wire.Planned) -> list[tuple[int, ColumnDecoder]]:
+        """The columns that still need decoding, with their decoder."""
+        tz = self._naive_timezone
+        return [
+            (i, decoder)
+            for i, (_, type_text) in enumerate(self.columns)
+            if (decoder := planned[i] if i in planned else column_decoder(type_text, tz))
+            is not None
+        ]
+
+    def _transpose(self, rows: Any) -> list[Sequence[Any]]:
+        """The rows' values column by column, after checking the rows' shape and count."""
+        columns = self.columns
+        if not isinstance(rows, list):
+            raise InterfaceError("unexpected /query answer shape: rows is not a list")
+        if self._count is not None and self._count != len(rows):
+            raise InterfaceError(f"the answer has {len(rows)} rows, its meta says {self._count}")
+        if not rows:
+            return [() for _ in columns]
+        try:
+            raw: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        except (ValueError, TypeError):  # rows of unequal lengths, or not rows at all
+            raw = []
+        if len(raw) != len(columns):
+            bad = next(r for r in rows if not isinstance(r, list | tuple) or len(r) != len(columns))
+            got = len(bad) if isinstance(bad, list | tuple) else "no list of"
+            raise InterfaceError(f"a row has {got} values for {len(columns)} columns")
+        return raw
+
+    def _decode_column(self, i: int, decode: ColumnDecoder, column: Sequence[Any]) -> list[Any]:
+        if not column:
+            return []
+        name = self.columns[i][0]
+        try:
+            return decode(column)
+        except DataError as exc:  # a value beyond what its Python type can hold
+            raise DataError(f"column {name!r}: {exc}") from None
+        except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+            raise InterfaceError(f"cannot decode a value of column {name!r}: {exc}") from None
+
+
+class _Columns:
+    """A result decoded column by column: the values as the server sent them (`raw`) and as
+    Python objects (`values`); rows are only built when asked for, unless they come as is."""
+
+    def __init__(
+        self, raw: list[Sequence[Any]], values: list[Sequence[Any]], rows: list[Row] | None
+    ) -> None:
         self.raw = raw
         self.values = values
         self._rows = rows
@@ -272,43 +355,6 @@ class _Result:
             # the columns are equally long by construction
             self._rows = list(zip(*self.values, strict=False)) if self.values else []
         return self._rows
-
-    def since(self, start: int) -> _Result:
-        """The result from row `start` on."""
-        if start == 0:
-            return self
-        return _Result(
-            self.columns, [c[start:] for c in self.raw], [c[start:] for c in self.values]
-        )
-
-
-def _decode(
-    columns: list[tuple[str, str]],
-    raw_rows: list[Any],
-    decoders: list[tuple[int, ColumnDecoder]],
-) -> _Result:
-    """Decode column by column: each column's converter runs over all its values at once."""
-    if not raw_rows:
-        return _Result(columns, [() for _ in columns], [() for _ in columns])
-    try:
-        raw_columns: list[Sequence[Any]] = list(zip(*raw_rows, strict=True))
-    except (ValueError, TypeError):  # rows of unequal lengths, or not rows at all
-        raw_columns = []
-    if len(raw_columns) != len(columns):
-        bad = next(r for r in raw_rows if not isinstance(r, list | tuple) or len(r) != len(columns))
-        got = len(bad) if isinstance(bad, list | tuple) else "no list of"
-        raise InterfaceError(f"a row has {got} values for {len(columns)} columns")
-    values = list(raw_columns)
-    for i, decode in decoders:
-        name = columns[i][0]
-        try:
-            values[i] = decode(raw_columns[i])
-        except DataError as exc:  # a value beyond what its Python type can hold
-            raise DataError(f"column {name!r}: {exc}") from None
-        except (ValueError, TypeError, ArithmeticError, AttributeError) as exc:
-            raise InterfaceError(f"cannot decode a value of column {name!r}: {exc}") from None
-    as_is = not decoders and type(raw_rows[0]) is tuple  # rows from the typed pass
-    return _Result(columns, raw_columns, values, raw_rows if as_is else None)
 
 
 def _require(module: str, extra: str) -> None:

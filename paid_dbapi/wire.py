@@ -1,13 +1,13 @@
 """The /query body decoded by msgspec, with a type per column planned from the column types.
 
-`parse_body` (the HTTP client's parser for /query) checks that the body is JSON. When the
-body's columns have the types of the cursor's previous result (pages of an extract, a chart
-refreshed), it decodes the whole body in one typed pass; otherwise it splits the top-level
-object without decoding the rows, and `read` decodes them with the plan for the columns found.
-The plan gives each column the msgspec type that yields exactly the object its converter would
-(integers, floats, strings, UUIDs, dates, Decimals), and the plain JSON value, with non-integer
-numbers kept as exact text where a Decimal may need them, everywhere else. If the typed pass
-refuses a body, the plain parse runs instead, so results and errors never depend on the pass.
+`parse_body` (the HTTP client's parser for /query) checks that the body is JSON and splits the
+top-level object without decoding the rows; the cursor decodes them on first use, either for
+Python or for Arrow (`decode_rows`). The Python plan gives each column the
+msgspec type that yields exactly the object its converter would (integers, floats, strings,
+UUIDs, dates, Decimals), and the plain JSON value, with non-integer numbers kept as exact text
+where a Decimal may need them, everywhere else. The Arrow plan keeps UUIDs, dates, date-times,
+Decimals and JSON objects as the server's text, for Arrow to cast in C. If a typed pass refuses
+the rows, the plain parse runs instead, so results and errors never depend on the pass.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import functools
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 
 from .types import (
     DATES,
+    DATETIMES,
     DECIMALS,
     FLOATS,
     INT_SIZES,
@@ -46,29 +47,22 @@ Planned = dict[int, ColumnDecoder | None]
 
 
 class Body(NamedTuple):
-    """A /query body as read: (name, type) columns, rows, what the typed pass left to do, meta."""
+    """A /query body as read: (name, type) columns, rows (raw until decoded), meta."""
 
     columns: list[tuple[str, str]]
     rows: Any
-    planned: Planned
     meta: Any
 
 
 class _Plan(NamedTuple):
     rows: msgspec.json.Decoder[list[tuple[Any, ...]]]  # the rows member alone
-    body: msgspec.json.Decoder[Any]  # a whole body whose columns have exactly these types
     planned: Planned
+    text: frozenset[int]  # the columns kept as the server's text
 
 
-def parse_body(body: bytes, expect: tuple[str, ...] = ()) -> Any:
-    """A JSON body, in one typed pass if its columns have the types `expect`; otherwise an
-    object's members stay undecoded for `read`. Raises ValueError when the body is not JSON."""
-    plan = _plan(expect) if expect else None
-    if plan is not None:
-        try:
-            return plan.body.decode(body)
-        except msgspec.ValidationError:
-            pass  # other columns, or a value the plan did not expect
+def parse_body(body: bytes) -> Any:
+    """A JSON body; an object's members stay undecoded for `read`. Raises ValueError when the
+    body is not JSON."""
     try:
         return _MEMBERS.decode(body)
     except msgspec.ValidationError:  # JSON, but not an object: `read` judges its shape
@@ -76,18 +70,10 @@ def parse_body(body: bytes, expect: tuple[str, ...] = ()) -> Any:
 
 
 def read(body: Any) -> Body:
-    """The parts of what `parse_body` returned; KeyError, TypeError or AttributeError when
-    the body does not have the shape of a /query answer."""
-    if isinstance(body, msgspec.Struct):  # decoded in one pass
-        whole: Any = body
-        types = tuple(c.type for c in whole.columns)
-        plan = _plan(types)
-        assert plan is not None  # the plan that decoded it
-        names = [c.name for c in whole.columns]
-        return Body(list(zip(names, types, strict=True)), whole.rows, plan.planned, whole.meta)
+    """The parts of what `parse_body` returned, rows still raw; KeyError, TypeError or
+    AttributeError when the body does not have the shape of a /query answer."""
     columns = [(str(c["name"]), str(c["type"])) for c in member(body["columns"])]
-    rows, planned = decode_rows(body["rows"], [t for _, t in columns])
-    return Body(columns, rows, planned, member(body.get("meta")))
+    return Body(columns, body["rows"], member(body.get("meta")))
 
 
 def member(value: Any) -> Any:
@@ -95,49 +81,72 @@ def member(value: Any) -> Any:
     return _EXACT.decode(value) if isinstance(value, msgspec.Raw) else value
 
 
-def decode_rows(rows: Any, types: Sequence[str]) -> tuple[Any, Planned]:
-    """The rows of a body, and for the columns the typed pass decoded, what they still need
-    (the other columns go through their column decoder as usual)."""
+class Decoded(NamedTuple):
+    """Rows as decoded; for the columns the typed pass decoded, what they still need (the
+    other columns go through their column decoder as usual); the columns kept as text."""
+
+    rows: Any
+    planned: Planned
+    text: frozenset[int]
+
+
+def decode_rows(rows: Any, types: Sequence[str], wire_text: bool = False) -> Decoded:
+    """The rows of a body, for Python values; with `wire_text`, for Arrow: the columns for
+    which `wire_text_type` names a type keep the server's text, for Arrow to cast."""
+    plain = Decoded(rows, {}, frozenset())
     if not isinstance(rows, msgspec.Raw):
-        return rows, {}
-    plan = _plan(tuple(types))
+        return plain
+    plan = _plan(tuple(types), wire_text)
     if plan is not None:
         try:
-            return plan.rows.decode(rows), plan.planned
+            return Decoded(plan.rows.decode(rows), plan.planned, plan.text)
         except msgspec.ValidationError:
             pass  # a value the plan did not expect: the converters judge it, as always
-    return _EXACT.decode(rows), {}
+    return plain._replace(rows=_EXACT.decode(rows))
 
 
 @functools.lru_cache(maxsize=256)
-def _plan(types: tuple[str, ...]) -> _Plan | None:
+def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
     if not types:
         return None
     try:
         parsed = [parse_type(t) for t in types]
     except ValueError:
         return None
-    exact = any(_needs_exact_text(t) for t in parsed)
-    wires = [_wire(t, exact) for t in parsed]
-    # types made at run time, hence `Any` to the type checker
-    generic: Any = tuple, list, Literal
-    row, table, literal = generic
-    rows = table[row[tuple(w for w, _ in wires)]]
-    columns = row[
-        tuple(msgspec.defstruct("Column", [("name", str), ("type", literal[t])]) for t in types)
+    text = [wire_text and wire_text_type(t) is not None for t in parsed]
+    # Decimals kept as text are untyped JSON: non-integer numbers must then stay exact text
+    exact = any(_needs_exact_text(t) for t in parsed) or any(text)
+    wires = [
+        (wire_text_type(t), False) if as_text else _wire(t, exact)
+        for t, as_text in zip(parsed, text, strict=True)
     ]
-    body = msgspec.defstruct("Body", [("columns", columns), ("rows", rows), ("meta", Any, None)])
+    # types made at run time, hence `Any` to the type checker
+    generic: Any = tuple, list
+    row, table = generic
+    rows = table[row[tuple(w for w, _ in wires)]]
     options: dict[str, Any] = {
         "strict": False,  # 64-bit and wider integers arrive as strings
         "float_hook": JSONNumber if exact else None,
     }
     planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
     for i, t in enumerate(parsed):
-        if t.base.name in DECIMALS:  # already Decimals: only the column's scale is missing
+        if t.base.name in DECIMALS and not text[i]:  # Decimals: only the scale is missing
             planned[i] = _scaled(at_scale(t.scale or 0), t.nullable)
-    return _Plan(
-        msgspec.json.Decoder(rows, **options), msgspec.json.Decoder(body, **options), planned
-    )
+    text_columns = frozenset(i for i, as_text in enumerate(text) if as_text)
+    return _Plan(msgspec.json.Decoder(rows, **options), planned, text_columns)
+
+
+def wire_text_type(t: ClickHouseType) -> Any:
+    """The msgspec type that keeps a value of `t` as the server's text for Arrow to cast, or
+    None when Arrow is built from the Python value instead."""
+    name = t.base.name
+    if name in ("UUID", *DATES):
+        return str | None if t.nullable else str
+    if name in DECIMALS or name in DATETIMES:
+        return Any  # a number's exact text (JSONNumber), an int, a string or null
+    if name in ("JSON", "Object") and not t.nullable:
+        return msgspec.Raw  # the object's JSON text as sent
+    return None
 
 
 def _scaled(quantize: Callable[[Decimal], Decimal], nullable: bool) -> ColumnDecoder:

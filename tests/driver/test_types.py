@@ -310,8 +310,9 @@ def test_interval_beyond_timedelta_is_a_data_error_naming_the_column(
     conn: paid_dbapi.Connection,
 ) -> None:
     cur = conn.cursor()
+    cur.execute("SELECT toIntervalSecond(9223372036854775807) AS big")  # rows read on fetch
     with pytest.raises(paid_dbapi.DataError, match=r"'big'.*IntervalSecond.*9223372036854775807"):
-        cur.execute("SELECT toIntervalSecond(9223372036854775807) AS big")
+        cur.fetchall()
 
 
 def test_datetime_with_an_offset_keeps_its_instant() -> None:

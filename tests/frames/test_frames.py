@@ -252,6 +252,27 @@ def test_nulls_stay_nulls_and_ints_stay_exact() -> None:
     assert pframe["d"].to_list() == [None, Decimal("1.2500")]
 
 
+def test_uuid_and_json_columns_with_and_without_nulls() -> None:
+    """Columns without NULLs take a faster way into Arrow than those with: both agree."""
+    sql = (
+        "SELECT toUUID(concat('6a0e1f8e-5b6c-4d3e-9f00-0123456789a', toString(n))) AS u,"
+        " if(n = 1, NULL, u) AS nu, CAST(concat('{\"k\": ', toString(n), '.5}'), 'JSON') AS j"
+        " FROM (SELECT arrayJoin([0, 1, 2]) AS n)"
+    )
+    with paid_dbapi.connect(demo=True) as conn:
+        cur = conn.cursor()
+        rows = cur.execute(sql).fetchall()
+        table = cur.execute(sql).fetch_arrow_table()
+    assert [str(f.type) for f in table.schema] == [
+        "extension<arrow.uuid>", "extension<arrow.uuid>", "large_string",
+    ]  # fmt: skip
+    assert table["u"].to_pylist() == [r[0] for r in rows]
+    assert table["nu"].to_pylist() == [r[1] for r in rows]
+    assert table["nu"].null_count == 1
+    assert [json.loads(text) for text in table["j"].to_pylist()] == [r[2] for r in rows]
+    assert rows[2][2] == {"k": 2.5}
+
+
 EMPTY = "SELECT toUInt64(1) AS n, toDecimal64('1.5', 4) AS d, toDateTime64('2026-01-01 00:00:00', 3, 'UTC') AS t, CAST(NULL, 'Nullable(String)') AS s WHERE false"
 
 

@@ -1,4 +1,5 @@
-"""The typed msgspec pass gives exactly what the plain parse and the converters give."""
+"""The typed msgspec passes (for Python rows and for Arrow) give exactly what the plain parse
+and the converters give."""
 
 from __future__ import annotations
 
@@ -35,12 +36,16 @@ QUERY = "SELECT " + ", ".join(f"{e} AS c{i}" for i, e in enumerate(EDGES))
 @pytest.fixture
 def plain_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     """Turn the typed pass off: every body goes through the plain parse and the converters."""
-    monkeypatch.setattr(wire, "_plan", lambda types: None)
+    monkeypatch.setattr(wire, "_plan", lambda *plan: None)
 
 
 def fingerprint(rows: list[tuple[Any, ...]]) -> list[list[tuple[str, str]]]:
     """Each value's type and repr: Decimal('1.50') and Decimal('1.5') differ, nan is nan."""
     return [[(type(v).__name__, repr(v)) for v in row] for row in rows]
+
+
+def table_fingerprint(table: Any) -> list[list[tuple[str, str]]]:
+    return fingerprint([tuple(row.values()) for row in table.to_pylist()])
 
 
 def run(sql: str) -> list[tuple[Any, ...]]:
@@ -49,12 +54,13 @@ def run(sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_the_plan_is_used_for_these_types() -> None:
-    _, planned = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UInt8"])
+    planned = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UInt8"]).planned
     assert planned == {}  # not a body object: nothing typed
     body = wire.parse_body(
         b'{"rows": [["18446744073709551615", "6a0e1f8e-5b6c-4d3e-9f00-0123456789ab", 1.5]]}'
     )
-    rows, planned = wire.decode_rows(body["rows"], ["UInt64", "UUID", "Decimal(9, 2)"])
+    rows, planned, text = wire.decode_rows(body["rows"], ["UInt64", "UUID", "Decimal(9, 2)"])
+    assert text == frozenset()
     assert rows[0][0] == 18446744073709551615
     assert planned[0] is None
     assert planned[1] is None
@@ -71,20 +77,37 @@ def test_typed_and_plain_passes_agree(typed: list[tuple[Any, ...]], plain_parse:
     assert fingerprint(typed) == fingerprint(run(QUERY))
 
 
-def test_a_repeated_query_is_read_in_one_pass_alike(typed: list[tuple[Any, ...]]) -> None:
+def test_arrow_from_the_servers_text_equals_arrow_from_python_values() -> None:
+    """Arrow built from the server's text (UUIDs, dates, date-times, Decimals, JSON cast in C)
+    is the table built from the exact Python values."""
     with paid_dbapi.connect(demo=True) as conn:
         cur = conn.cursor()
-        cur.execute(QUERY)
-        expect = tuple(d[1] for d in cur.description or ())
-        assert fingerprint(cur.execute(QUERY).fetchall()) == fingerprint(typed)
-        cur.execute("SELECT 1 AS other")  # other columns: split and planned anew
-        assert cur.fetchall() == [(1,)]
-    body = json.dumps({"meta": {}, "columns": [{"name": "n", "type": "UInt64"}], "rows": [["7"]]})
-    one_pass = wire.parse_body(body.encode(), ("UInt64",))
-    assert wire.read(one_pass).rows == [(7,)]
-    assert type(one_pass) is not dict  # one typed pass, nothing left raw
-    assert type(wire.parse_body(body.encode(), ("Int8",))) is dict  # other types: split
-    assert len(expect) == len(EDGES)
+        from_text = cur.execute(QUERY).fetch_arrow_table()
+        cur.execute(QUERY).fetchmany(0)  # Python values first: Arrow is built from them
+        from_values = cur.fetch_arrow_table()
+    assert from_text.schema == from_values.schema
+    assert table_fingerprint(from_text) == table_fingerprint(from_values)
+    texts = wire.decode_rows(wire.parse_body(b"[[1]]"), ["UUID"], wire_text=True).text
+    assert texts == frozenset()  # not a body's rows: nothing kept as text
+    body = b'{"rows": [["6a0e1f8e-5b6c-4d3e-9f00-0123456789ab", 1.50, {"a": 1}, 2]]}'
+    rows, _, texts = wire.decode_rows(
+        wire.parse_body(body)["rows"],
+        ["UUID", "Decimal(9, 2)", "JSON", "UInt8"],
+        wire_text=True,
+    )
+    assert texts == {0, 1, 2}
+    assert rows[0][:2] == ("6a0e1f8e-5b6c-4d3e-9f00-0123456789ab", "1.50")
+
+
+def test_a_row_count_other_than_the_meta_one_is_an_interface_error() -> None:
+    body = b'{"columns": [{"name": "x", "type": "UInt8"}], "rows": [[1]], "meta": {"rowCount": 2}}'
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with paid_dbapi.connect("key", base_url="https://odd.invalid", transport=transport) as conn:
+        cur = conn.cursor()
+        for fetch in (cur.fetchall, cur.fetch_arrow_table):
+            assert cur.execute("SELECT 1").rowcount == 2  # rows are read on first fetch
+            with pytest.raises(paid_dbapi.InterfaceError, match="1 rows, its meta says 2"):
+                fetch()
 
 
 def test_typed_and_plain_passes_agree_on_many_rows(
@@ -121,17 +144,22 @@ def test_odd_bodies_decode_as_the_plain_parse_does(
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
 
     def fetch() -> Any:
-        """Twice on one cursor: the second body has the first one's columns (one-pass read)."""
+        """As rows, and as Arrow built from the server's text where it can be."""
         answers = []
         with paid_dbapi.connect("key", base_url="https://odd.invalid", transport=transport) as conn:
             cur = conn.cursor()
-            for _ in range(2):
+            reads = (
+                lambda: fingerprint(cur.fetchall()),
+                lambda: table_fingerprint(cur.fetch_arrow_table()),
+            )
+            for read in reads:
                 try:
-                    answers.append(fingerprint(cur.execute("SELECT 1").fetchall()))
+                    cur.execute("SELECT 1")
+                    answers.append(read())
                 except paid_dbapi.Error as exc:
                     answers.append((type(exc).__name__, str(exc)))
         return answers
 
     typed = fetch()
-    monkeypatch.setattr(wire, "_plan", lambda types: None)
+    monkeypatch.setattr(wire, "_plan", lambda *plan: None)
     assert typed == fetch()
