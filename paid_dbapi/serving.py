@@ -34,6 +34,12 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks) if size <= limit else None
 
 
+async def disconnected(receive: Receive) -> None:
+    """Return when the client disconnects (call once the request body has been read)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 async def send_response(send: Send, status: int, headers: dict[str, str], body: bytes) -> None:
     """One complete HTTP answer through ASGI."""
     await send({

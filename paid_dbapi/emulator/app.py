@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from ..literals import quote_string, render_literal
-from ..serving import Receive, Send, read_body, send_response
+from ..serving import Receive, Send, disconnected, read_body, send_response
 from . import data
 from .engine import Engine
 from .guard import GuardError
@@ -359,8 +359,7 @@ def too_large() -> Response:
 
 async def _disconnected(receive: Receive, cancel: threading.Event) -> None:
     """Set `cancel` when the client disconnects before its answer is ready."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
+    await disconnected(receive)
     cancel.set()
 
 

@@ -26,10 +26,10 @@ from urllib.parse import parse_qsl
 from ..emulator.guard import GuardError
 from ..exceptions import Error
 from ..literals import quote_string
-from ..serving import Receive, Send, read_body, send_response
+from ..serving import Receive, Send, disconnected, read_body, send_response
 from . import compression, formats, sql
 from .catalog import Catalog
-from .errors import ClickHouseError, from_api, from_driver
+from .errors import API_CODES, ClickHouseError, from_api, from_driver
 from .local import LocalEngine
 from .upstream import Answer, Upstream
 
@@ -223,7 +223,12 @@ class Gateway:
             )
         elif plan.route is sql.Route.LOCAL:
             logger.debug("query %s answered from the local catalog", request.query_id)
-            body = self.catalog.answer(request.api_key, plan.sql, fmt)
+            try:
+                body = self.catalog.answer(request.api_key, plan.sql, fmt)
+            except GuardError as exc:  # the guard judged it: an unknown table
+                if not (plan.absent and API_CODES.get(exc.code) == "UNKNOWN_TABLE"):
+                    raise
+                body = self.local.query("SELECT toUInt8(0) AS result", fmt)  # as ClickHouse
         else:
             logger.debug("query %s forwarded to the API: %.300s", request.query_id, plan.sql)
             answer = self.upstream.query(request.api_key, plan.sql)
@@ -295,10 +300,17 @@ class Gateway:
     # -- ASGI ----------------------------------------------------------------------------
 
     async def _answer_cancellable(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> Response:
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        receive: Receive,
+    ) -> Response | None:
         """Answer in a worker thread; a KILL QUERY for this query_id (same key) answers 394
-        at once, and the abandoned upstream call ends at the API's time limit."""
+        at once, a client that disconnects gets nothing (None), and either way the abandoned
+        upstream call ends at the API's time limit."""
         params = dict(parse_qsl(query, keep_blank_values=True))
         query_id = _query_id(params)
         try:
@@ -319,15 +331,20 @@ class Gateway:
             asyncio.to_thread(self.handle, method, path, query, headers, body, query_id)
         )
         stop = asyncio.ensure_future(cancelled.wait())
+        gone = asyncio.ensure_future(disconnected(receive))
         try:
-            await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({work, stop, gone}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stop.cancel()
+            gone.cancel()
             if registered:
                 with self._running_lock:
                     self._running.pop(query_id, None)
         if work.done():
             return work.result()
+        if not cancelled.is_set():
+            logger.info("query %s cancelled: the client disconnected", query_id)
+            return None
         logger.info("query %s cancelled by KILL QUERY", query_id)
         response = self._error(ClickHouseError("QUERY_WAS_CANCELLED", "Query was cancelled"))
         response.headers.update({"x-clickhouse-query-id": query_id,
@@ -345,12 +362,15 @@ class Gateway:
             return
         body = await read_body(receive, MAX_BODY_BYTES)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        response: Response | None
         if body is None:
             too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
             response = self._error(ClickHouseError("BAD_ARGUMENTS", too_large))
         else:
             response = await self._answer_cancellable(
                 scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-                headers, body,
+                headers, body, receive,
             )  # fmt: skip
+            if response is None:
+                return  # nobody is listening
         await send_response(send, response.status, response.headers, response.body)

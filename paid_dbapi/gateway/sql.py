@@ -23,8 +23,9 @@ from .errors import ClickHouseError
 METADATA_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCHEMA"})
 #: Functions about the server rather than the data (exact names), answered locally: only those
 #: real clients send (clickhouse-connect: version, timezone, currentDatabase; Metabase: also
-#: currentUser), and `database`, the bare column clients filter system.tables on, which the
-#: guard cannot tell from a call of database(). Nothing that reads the engine's settings.
+#: currentUser), and `database`: clickhouse-connect's SQLAlchemy dialect filters system.tables
+#: on that bare column, which the guard cannot tell from a call of database(). Nothing that
+#: reads the engine's settings.
 SERVER_FUNCTIONS = frozenset({"version", "timezone", "currentDatabase", "currentUser", "database"})
 _SERVER_FUNCTIONS_LOWER = frozenset(f.lower() for f in SERVER_FUNCTIONS)
 #: Statements answered from the local catalog (the root of ClickHouse's EXPLAIN AST).
@@ -34,6 +35,8 @@ METADATA_STATEMENTS = frozenset(
      "ShowCreateDatabaseQuery", "ShowCreateViewQuery", "ShowColumns"}
 )  # fmt: skip
 SELECT_STATEMENTS = frozenset({"SelectWithUnionQuery", "SelectIntersectExceptQuery"})
+#: Statements asking whether one table exists (EXISTS [TEMPORARY] TABLE, EXISTS VIEW).
+EXISTS_TABLES = frozenset({"ExistsTableQuery", "ExistsViewQuery"})
 
 _DIALECT = Dialect.get_or_raise("clickhouse")
 _NAME_TOKENS = frozenset({TokenType.IDENTIFIER, TokenType.VAR})
@@ -50,10 +53,15 @@ class Route(Enum):
 
 @dataclass(frozen=True)
 class Plan:
-    """A classified query: its route and the SQL to run there (FORMAT clause removed)."""
+    """A classified query: its route and the SQL to run there (FORMAT clause removed).
+
+    `absent`: an EXISTS naming a table of the gateway's database that is not a view, so not
+    in the catalog either; the guard refuses it (unknown table), and that refusal means 0.
+    """
 
     route: Route
     sql: str
+    absent: bool = False
 
 
 def tokenize(sql: str) -> list[Token]:
@@ -136,6 +144,20 @@ def _refs(ast: str) -> _Refs:
     return _Refs(root, tables, {f.lower() for f in _FUNCTION.findall(ast)})
 
 
+def exists_target(ast: str) -> tuple[str | None, str] | None:
+    """(database or None, table) that an EXISTS TABLE or VIEW tree asks about, or None
+    for any other tree or one whose names cannot be read unambiguously (a line break in one)."""
+    root, *children = ast.rstrip("\n").split("\n")
+    if root.split(" ", 1)[0] not in EXISTS_TABLES or not 1 <= len(children) <= 2:
+        return None
+    if not root.endswith(f" (children {len(children)})"):
+        return None
+    names = [line.removeprefix(" Identifier ") for line in children]
+    if any(name == line for name, line in zip(names, children, strict=True)):
+        return None
+    return (names[0], names[1]) if len(names) == 2 else (None, names[0])
+
+
 def plan(sql: str, database: str, views: Collection[str], explain: Callable[[str], str]) -> Plan:
     """Classify one query (FORMAT clause already removed) and prepare it for its route.
 
@@ -146,7 +168,9 @@ def plan(sql: str, database: str, views: Collection[str], explain: Callable[[str
     ast = explain(sql)
     refs = _refs(ast)
     if refs.root in METADATA_STATEMENTS:
-        return Plan(Route.LOCAL, sql)
+        asked = exists_target(ast)
+        absent = asked is not None and asked[0] in (None, database) and asked[1] not in views
+        return Plan(Route.LOCAL, sql, absent)
     if refs.root == "KillQueryQuery":
         target = _KILL.fullmatch(sql)
         if target is None:

@@ -146,11 +146,11 @@ def test_workers_do_not_outlive_their_parent() -> None:
         w.query("SELECT sleep(3)")
         """
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    child = int(parent.stdout.readline())
-    parent.send_signal(signal.SIGKILL)
-    parent.wait()
+    command = [sys.executable, "-c", script]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as parent:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.send_signal(signal.SIGKILL)
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline and _running(child):
         time.sleep(0.05)

@@ -18,9 +18,7 @@ def engine() -> Iterator[sa.engine.Engine]:
 
 @pytest.fixture(autouse=True)
 def no_warnings() -> Iterator[None]:
-    """Every warning is an error, except resources that other suites left to the collector."""
+    """Every warning is an error, a socket or file some suite left to the collector included."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        warnings.simplefilter("ignore", ResourceWarning)
-        warnings.simplefilter("ignore", pytest.PytestUnraisableExceptionWarning)
         yield

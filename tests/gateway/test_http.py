@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 
+import chdb
 import httpx
 import pyarrow.ipc
 import pyarrow.parquet
@@ -331,6 +332,22 @@ def test_metadata_other_tools_read(http: httpx.Client, sql: str, first_line: str
     assert response.text.splitlines()[0] == first_line
 
 
-def test_exists_of_a_table_outside_the_catalog_reads_as_missing(http: httpx.Client) -> None:
-    """The guard refuses names it does not know rather than answering 0: code 60, table missing."""
-    assert ask(http, "EXISTS TABLE paid.nosuch").headers["x-clickhouse-exception-code"] == "60"
+@pytest.mark.parametrize(
+    "sql",
+    ["EXISTS TABLE paid.nosuch", "EXISTS paid.`fact cost`", "EXISTS VIEW paid.nosuch",
+     "EXISTS nosuch", "EXISTS TEMPORARY TABLE nosuch"],
+)  # fmt: skip
+def test_exists_of_a_table_missing_from_the_catalog_answers_0(http: httpx.Client, sql: str) -> None:
+    """As ClickHouse answers for a table missing from an existing database (chDB's answer)."""
+    oracle = bytes(chdb.query(sql.replace("paid.", "system."), "TSVWithNamesAndTypes").bytes())
+    response = ask(http, sql + " FORMAT TSVWithNamesAndTypes")
+    assert response.status_code == 200, response.text
+    assert response.content == oracle == b"result\nUInt8\n0\n"
+
+
+@pytest.mark.parametrize(
+    "sql", ["EXISTS TABLE system.processes", "EXISTS TABLE default.nosuch", "EXISTS other.nosuch"]
+)
+def test_exists_outside_the_gateways_database_stays_refused(http: httpx.Client, sql: str) -> None:
+    """Only the gateway's own database is known whole; elsewhere the guard's refusal stands."""
+    assert ask(http, sql).headers["x-clickhouse-exception-code"] == "60"

@@ -7,6 +7,7 @@ The upstream here is `paid-emulator serve --latency 1.5`, a real server that ans
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -67,3 +68,21 @@ def test_kill_query_cancels_a_running_query(slow_gateway: str) -> None:
     assert response.headers["x-clickhouse-exception-code"] == "394"
     assert "QUERY_WAS_CANCELLED" in response.text
     assert elapsed < LATENCY  # answered when killed, not when the upstream answered
+
+
+def test_a_client_that_disconnects_cancels_its_query(
+    slow_gateway: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gateway stops waiting for the API when its client goes away, as KILL QUERY does."""
+    acme = demo_keys(42)["acme"]
+    caplog.set_level(logging.INFO, logger="paid_dbapi.gateway.app")
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up and closes its connection
+        httpx.post(slow_gateway, params={"query_id": "gone-1"}, auth=("u", acme),
+                   content=b"SELECT count() FROM fact_signal", timeout=LATENCY / 3)  # fmt: skip
+    deadline = time.monotonic() + 2 * LATENCY  # past the upstream's answer, had it been awaited
+    while "query gone-1 cancelled: the client disconnected" not in caplog.messages:
+        assert time.monotonic() < deadline, caplog.messages
+        time.sleep(0.05)
+    kill = "KILL QUERY WHERE query_id = 'gone-1'"
+    answer = httpx.post(slow_gateway, content=kill.encode(), auth=("u", acme), timeout=30)
+    assert (answer.status_code, answer.text) == (200, "")  # no longer running
