@@ -115,7 +115,9 @@ def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
         return None
     text = [wire_text and wire_text_type(t) is not None for t in parsed]
     # Decimals kept as text are untyped JSON: non-integer numbers must then stay exact text
-    exact = any(_needs_exact_text(t) for t in parsed) or any(text)
+    exact = any(_needs_exact_text(t) for t in parsed) or any(
+        as_text and t.base.name in DECIMALS for t, as_text in zip(parsed, text, strict=True)
+    )
     wires = [
         (wire_text_type(t), False) if as_text else _wire(t, exact)
         for t, as_text in zip(parsed, text, strict=True)

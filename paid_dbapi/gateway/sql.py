@@ -23,8 +23,9 @@ from .errors import ClickHouseError
 METADATA_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCHEMA"})
 #: Functions about the server rather than the data (exact names), answered locally: only those
 #: real clients send (clickhouse-connect: version, timezone, currentDatabase; Metabase: also
-#: currentUser), and `database`, the bare column clients filter system.tables on, which the
-#: guard cannot tell from a call of database(). Nothing that reads the engine's settings.
+#: currentUser), and `database`: clickhouse-connect's SQLAlchemy dialect filters system.tables
+#: on that bare column, which the guard cannot tell from a call of database(). Nothing that
+#: reads the engine's settings.
 SERVER_FUNCTIONS = frozenset({"version", "timezone", "currentDatabase", "currentUser", "database"})
 _SERVER_FUNCTIONS_LOWER = frozenset(f.lower() for f in SERVER_FUNCTIONS)
 #: Statements answered from the local catalog (the root of ClickHouse's EXPLAIN AST).

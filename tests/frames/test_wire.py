@@ -131,6 +131,17 @@ ODD_BODIES = [
     ({"x": "Float64"}, [["nan"], [None], [1]]),
     ({"x": "Date"}, [["2026-11-01"], [None]]),
     ({"x": "Decimal(10, 2)", "y": "UUID"}, [["1.5", "6A0E1F8E5B6C4D3E9F000123456789AB"]]),
+    # UUID text Arrow takes only when every value is canonical: else the converters decide
+    (
+        {"x": "UUID"},
+        [["6A0E1F8E-5B6C-4D3E-9F00-0123456789AB"], ["00000000-0000-0000-0000-00000000000a"]],
+    ),
+    (
+        {"x": "UUID"},
+        [["6a0e1f8e-5b6c-4d3e-9f00-0123456789a"], ["a6a0e1f8e-5b6c-4d3e-9f00-0123456789ab"]],
+    ),
+    ({"x": "UUID"}, [["6a0e1f8e-5b6c-4d3e-9f00-0123456789a "]]),
+    ({"x": "Decimal(10, 2)", "y": "Date"}, [[1, "2026-11-01"], ["123456789.005", "2026-02-30"]]),
 ]
 
 
@@ -139,7 +150,11 @@ def test_odd_bodies_decode_as_the_plain_parse_does(
     columns: dict[str, str], rows: list[list[Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = json.dumps(
-        {"columns": [{"name": n, "type": t} for n, t in columns.items()], "rows": rows}
+        {
+            "columns": [{"name": n, "type": t} for n, t in columns.items()],
+            "rows": rows,
+            "meta": {"rowCount": len(rows)},
+        }
     ).encode()
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
 
