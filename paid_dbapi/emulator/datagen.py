@@ -67,8 +67,8 @@ SIGNAL_NAMES = ["chat_reply", "chat_reply", "chat_reply", "email_sent", "email_s
 MODELS = [
     ("openai", "gpt-4o", 250_000_017, 1_000_000_033),
     ("openai", "gpt-4o-mini", 15_000_011, 60_000_007),
-    ("anthropic", "claude-sonnet-4", 300_000_019, 1_500_000_029),
-    ("anthropic", "claude-haiku-4", 80_000_003, 400_000_013),
+    ("cohere", "command-r-plus", 300_000_019, 1_500_000_029),
+    ("google", "gemini-2.5-flash", 80_000_003, 400_000_013),
     ("google", "gemini-2.5-pro", 125_000_009, 1_000_000_021),
     ("mistral", "mistral-large", 200_000_031, 600_000_001),
 ]

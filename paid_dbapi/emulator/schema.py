@@ -73,7 +73,7 @@ VIEWS: dict[str, tuple[str, list[Column]]] = {
     "fact_cost": ("One AI/LLM call and its cost.", [
         ("id", "UUID", "Cost record id (primary key)."),
         ("trace_id", "UUID", "Trace of the call; joins fact_signal.trace_id."),
-        ("vendor", LC, "Model vendor, e.g. openai or anthropic."),
+        ("vendor", LC, "Model vendor, e.g. openai or mistral."),
         ("model", LC, "Model name."),
         ("input_tokens", "UInt32", "Prompt tokens."),
         ("output_tokens", "UInt32", "Completion tokens."),
