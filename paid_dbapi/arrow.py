@@ -34,6 +34,7 @@ from .types import (
     TIMES,
     ClickHouseType,
     parse_type,
+    time_nanoseconds,
 )
 
 logger = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ def column_array(
         if cast is not None:
             return cast
     if b.name == "Time64" and type_.unit == "ns":  # Python's timedelta stops at 1 us
-        return pa.array([None if v is None else _nanoseconds(v) for v in raw], type_)
+        return pa.array([None if v is None else time_nanoseconds(v) for v in raw], type_)
     if b.name in INTERVAL_UNITS:  # counts from the server: Python's timedelta stops at 1 us
         counts = pa.array(raw).cast(pa.int64())
         per_second = INTERVAL_SECONDS.get(b.name, 1)
@@ -277,18 +278,6 @@ def _uuids(raw: Sequence[Any]) -> pa.Array | None:
         return None
     storage = pa.Array.from_buffers(pa.binary(16), len(raw), [None, pa.py_buffer(packed)])
     return pa.ExtensionArray.from_storage(pa.uuid(), storage)
-
-
-def _nanoseconds(value: Any) -> int:
-    """ClickHouse `Time64` text `[-]hhh:mm:ss[.fffffffff]` (or whole seconds) in nanoseconds."""
-    if isinstance(value, int):
-        return value * 10**9
-    text = str(value)
-    hours, minutes, seconds = text.lstrip("-").split(":")
-    whole, _, frac = seconds.partition(".")
-    total = (int(hours) * 3600 + int(minutes) * 60 + int(whole)) * 10**9
-    total += int((frac + "000000000")[:9])
-    return -total if text.startswith("-") else total
 
 
 def _storage_type(t: pa.DataType) -> pa.DataType:

@@ -344,21 +344,25 @@ def _datetime_converter(zone: str | None) -> Converter:
     return convert
 
 
-def _parse_time(value: Any) -> dt.timedelta:
-    """ClickHouse `Time`/`Time64` text `[-]hhh:mm:ss[.fffffffff]` as a signed duration;
-    digits past microseconds are cut, as for DateTime64."""
+def time_nanoseconds(value: Any) -> int:
+    """ClickHouse `Time`/`Time64` text `[-]hhh:mm:ss[.fffffffff]` (or whole seconds) as a
+    signed count of nanoseconds: the one reading of Time text, for Python and for Arrow."""
     if isinstance(value, int):
-        return dt.timedelta(seconds=value)
+        return value * 10**9
     text = str(value)
-    sign = -1 if text.startswith("-") else 1
     hours, minutes, seconds = text.lstrip("-").split(":")
     whole, _, frac = seconds.partition(".")
-    return sign * dt.timedelta(
-        hours=int(hours),
-        minutes=int(minutes),
-        seconds=int(whole),
-        microseconds=int((frac + "000000")[:6]),
-    )
+    total = (int(hours) * 3600 + int(minutes) * 60 + int(whole)) * 10**9
+    total += int((frac + "000000000")[:9])
+    return -total if text.startswith("-") else total
+
+
+def _parse_time(value: Any) -> dt.timedelta:
+    """`Time`/`Time64` as a signed duration; digits past microseconds are cut toward zero, as
+    for DateTime64."""
+    nanoseconds = time_nanoseconds(value)
+    micros = nanoseconds // 1000 if nanoseconds >= 0 else -(-nanoseconds // 1000)
+    return dt.timedelta(microseconds=micros)
 
 
 def _parse_bool(value: Any) -> bool:
