@@ -53,26 +53,17 @@ def _datetime_text(value: dt.datetime, digits: int) -> str:
     return f"{text[:19]}.{fraction}{text[19:]}"
 
 
-def _decimal_text(value: Decimal, scale: int) -> str:
-    """A Decimal with the column's scale: trailing zeros restored, never rounded."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent < scale:
-        return format(value, f".{scale}f")
-    return format(value, "f")
-
-
 def column_text(column: Column) -> Callable[[Any], str]:
-    """How to print one column's values: DateTime64 at its precision, Decimal at its scale."""
+    """How to print one column's values: DateTime64 at its precision (Python's datetime does
+    not carry it). Decimals need nothing: the driver gives them their column's scale."""
     try:
         name = parse_type(str(column[1])).base.name
     except ValueError:
         return text_value
-    precision, scale = column[4], column[5]
+    precision = column[4]
     if name in ("DateTime", "DateTime64"):
         digits = precision if name == "DateTime64" and isinstance(precision, int) else 0
         return lambda v: _datetime_text(v, digits) if isinstance(v, dt.datetime) else text_value(v)
-    if name.startswith("Decimal") and isinstance(scale, int):
-        return lambda v: _decimal_text(v, scale) if isinstance(v, Decimal) else text_value(v)
     return text_value
 
 
@@ -199,7 +190,7 @@ def write_json(
     shown = [column_text(c) for c in columns]
 
     def value(v: Any, wide_int: bool, text: Callable[[Any], str]) -> Any:
-        if isinstance(v, (Decimal, dt.datetime)):  # at the column's scale or precision
+        if isinstance(v, dt.datetime):  # at the column's precision
             return text(v)
         return json_value(v, wide_int)
 
