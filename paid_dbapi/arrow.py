@@ -46,14 +46,9 @@ ARROW_INTS = {
     "Int8": pa.int8(), "Int16": pa.int16(), "Int32": pa.int32(), "Int64": pa.int64(),
     "UInt8": pa.uint8(), "UInt16": pa.uint16(), "UInt32": pa.uint32(), "UInt64": pa.uint64(),
 }  # fmt: skip
-#: The Arrow duration unit of each fixed-length interval (longer units count seconds).
-INTERVAL_ARROW_UNITS = {
-    "IntervalNanosecond": "ns", "IntervalMicrosecond": "us", "IntervalMillisecond": "ms",
-}  # fmt: skip
-#: Seconds in the fixed-length intervals longer than a second.
-INTERVAL_SECONDS = {
-    "IntervalMinute": 60, "IntervalHour": 3600, "IntervalDay": 86400, "IntervalWeek": 604800,
-}  # fmt: skip
+#: The Arrow duration unit of a sub-second interval, by its length in nanoseconds
+#: (`INTERVAL_UNITS`); longer intervals count seconds.
+SUBSECOND_UNITS = {1: "ns", 1_000: "us", 1_000_000: "ms"}
 #: Text of a JSON value, for semi-structured columns and anything without an Arrow type.
 JSON_TEXT = pa.large_string()
 
@@ -90,7 +85,7 @@ def arrow_type(t: ClickHouseType, naive_timezone: str | None = None) -> pa.DataT
     if name in TIMES:
         return pa.duration(_time_unit(b.precision or 0) if name == "Time64" else "s")
     if name in INTERVAL_UNITS:
-        return pa.duration(INTERVAL_ARROW_UNITS.get(name, "s"))
+        return pa.duration(SUBSECOND_UNITS.get(INTERVAL_UNITS[name], "s"))
     if name in CALENDAR_INTERVALS:
         return pa.int64()
     if name == "Nothing":
@@ -216,7 +211,7 @@ def column_array(
         return pa.array([None if v is None else time_nanoseconds(v) for v in raw], type_)
     if b.name in INTERVAL_UNITS:  # counts from the server: Python's timedelta stops at 1 us
         counts = pa.array(raw).cast(pa.int64())
-        per_second = INTERVAL_SECONDS.get(b.name, 1)
+        per_second = max(INTERVAL_UNITS[b.name] // 10**9, 1)  # seconds in one unit, if longer
         return (counts if per_second == 1 else pc.multiply_checked(counts, per_second)).cast(type_)
     decoded = values()
     prepare = _preparer(t)
