@@ -78,3 +78,9 @@ class Engine:
     def rows(self, org: Organization, sql: str) -> list[list[Any]]:
         """Run trusted SQL built by the emulator in `org`'s worker; rows parsed from JSON."""
         return [json.loads(row) for row in self.worker(org).query(sql).row_texts]
+
+    def text(self, sql: str) -> str:
+        """Run trusted SQL (such as the guard's own) in the first organization's worker and
+        return its TSVRaw text."""
+        data = self.worker(self.dataset.organizations[0]).query_bytes(sql, "TSVRaw")
+        return data.decode("utf-8", "replace")
