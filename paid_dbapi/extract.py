@@ -24,15 +24,11 @@ from sqlglot.errors import ParseError, SqlglotError
 from .connection import Connection
 from .cursor import Description, Row
 from .exceptions import ProgrammingError
-from .literals import bind_parameters, render_literal
+from .literals import bind_parameters, quote_identifier, render_literal
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 10_000
-
-
-def _quote(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 def _check_query(sql: str) -> None:
@@ -80,7 +76,7 @@ class Extract:
         self.pages = 0
 
     def _page_sql(self, last: tuple[Any, ...] | None, limit: int) -> str:
-        columns = ", ".join(_quote(k) for k in self.key)
+        columns = ", ".join(quote_identifier(k) for k in self.key)
         where = ""
         if last is not None:
             values = ", ".join(render_literal(v) for v in last)

@@ -47,6 +47,11 @@ def quote_string(text: str) -> str:
     return "'" + _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text) + "'"
 
 
+def quote_identifier(name: str) -> str:
+    """A backtick-quoted ClickHouse identifier naming exactly `name`."""
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
 def _negative(text: str) -> str:
     """Negative numbers in parentheses, so that `10-%s` never becomes the comment `10--1`."""
     return f"({text})" if text.startswith("-") else text

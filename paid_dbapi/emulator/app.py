@@ -229,10 +229,8 @@ class App:
                 message = f"the query ran past the {self.limits.timeout:g} s execution limit"
             elif code == "MEMORY_LIMIT":
                 message = "the query exceeded the memory limit"
-            elif code == "RESULT_TOO_LARGE":
-                limit = self.limits.result_bytes // 1024**2
-                return error(status, code, f"the result is larger than {limit} MiB",
-                             "select fewer columns or rows")  # fmt: skip
+            elif code == "RESULT_TOO_LARGE":  # the worker's message already names the cap
+                return error(status, code, exc.message, "select fewer columns or rows")
             elif status == 500:
                 return error(500, "INTERNAL_ERROR", "internal error")
             else:

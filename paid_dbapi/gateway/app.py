@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import hmac
 import json
 import logging
@@ -301,17 +302,14 @@ class Gateway:
 
     async def _answer_cancellable(
         self,
-        method: str,
-        path: str,
-        query: str,
+        answer: Callable[[str], Response],
+        params: dict[str, str],
         headers: dict[str, str],
-        body: bytes,
         receive: Receive,
     ) -> Response | None:
-        """Answer in a worker thread; a KILL QUERY for this query_id (same key) answers 394
-        at once, a client that disconnects gets nothing (None), and either way the abandoned
-        upstream call ends at the API's time limit."""
-        params = dict(parse_qsl(query, keep_blank_values=True))
+        """`answer(query_id)` in a worker thread; a KILL QUERY for this query_id (same key)
+        answers 394 at once, a client that disconnects gets nothing (None), and either way the
+        abandoned upstream call ends at the API's time limit."""
         query_id = _query_id(params)
         try:
             fingerprint = self.catalog.fingerprint(_credentials(params, headers))
@@ -327,9 +325,7 @@ class Gateway:
             registered = bool(fingerprint) and query_id not in self._running
             if registered:
                 self._running[query_id] = (fingerprint, cancel)
-        work = asyncio.ensure_future(
-            asyncio.to_thread(self.handle, method, path, query, headers, body, query_id)
-        )
+        work = asyncio.ensure_future(asyncio.to_thread(answer, query_id))
         stop = asyncio.ensure_future(cancelled.wait())
         gone = asyncio.ensure_future(disconnected(receive))
         try:
@@ -367,10 +363,11 @@ class Gateway:
             too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
             response = self._error(ClickHouseError("BAD_ARGUMENTS", too_large))
         else:
-            response = await self._answer_cancellable(
-                scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-                headers, body, receive,
-            )  # fmt: skip
+            query = scope["query_string"].decode("latin-1")
+            method, path = scope["method"], scope["path"]
+            answer = functools.partial(self.handle, method, path, query, headers, body)
+            params = dict(parse_qsl(query, keep_blank_values=True))
+            response = await self._answer_cancellable(answer, params, headers, receive)
             if response is None:
                 return  # nobody is listening
         await send_response(send, response.status, response.headers, response.body)

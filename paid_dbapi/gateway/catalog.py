@@ -17,11 +17,11 @@ import threading
 import time
 
 from ..emulator.guard import Policy
-from ..literals import quote_string
+from ..literals import quote_identifier, quote_string
 from ..metadata import ViewInfo
 from ..types import parse_type
 from .errors import ClickHouseError
-from .local import Engine, quote_identifier
+from .local import Engine
 from .sql import SERVER_FUNCTIONS
 from .upstream import Upstream
 

@@ -35,11 +35,6 @@ SERVER_SETTINGS: dict[str, str] = {
 }
 
 
-def quote_identifier(name: str) -> str:
-    """A backtick-quoted ClickHouse identifier."""
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
 _PATH = re.compile(r"(?:/[\w.-]+){2,}")
 
 

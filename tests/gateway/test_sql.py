@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from paid_dbapi.emulator.schema import VIEWS
 from paid_dbapi.gateway.errors import ClickHouseError
 from paid_dbapi.gateway.local import LocalEngine
-from paid_dbapi.gateway.sql import Route, plan, remove_qualifier, split_format, unqualified_ast
+from paid_dbapi.gateway.sql import Route, plan, remove_qualifier, split_format
 
 
 @pytest.fixture(scope="module")
@@ -111,4 +111,6 @@ def test_qualifier_removal_agrees_with_clickhouse(
     planned = plan(sql, "paid", set(VIEWS), local.explain_ast)
     assert planned.route is Route.FORWARD
     assert "paid" not in planned.sql.replace("/* paid.fact_cost */", "").replace("-- paid.x", "")
-    assert local.explain_ast(planned.sql) == unqualified_ast(local.explain_ast(sql), "paid", set(VIEWS))
+    # the oracle: ClickHouse's tree of the query written without the qualifier in the first place
+    written_unqualified = f"SELECT{a}count(){b}FROM{c}`{view}`{c}WHERE 1"
+    assert local.explain_ast(planned.sql) == local.explain_ast(written_unqualified)
