@@ -31,6 +31,7 @@ from .exceptions import (
     Warning,
 )
 from .metadata import ColumnInfo, PathInfo, SignalInfo, ViewInfo
+from .routes import ROUTES_CHOICES, production_url
 from .typeobjects import (
     BINARY,
     DATETIME,
@@ -90,6 +91,7 @@ def connect(
     transport: httpx.BaseTransport | None = None,
     demo: bool = False,
     demo_org: str | None = None,
+    routes: str = "auto",
     **kwargs: Any,
 ) -> Connection:
     """Open a connection to the Analytics API (see the README for every parameter).
@@ -109,7 +111,9 @@ def connect(
             "no API key: pass api_key=..., set PAID_API_KEY, or use demo=True for demo data",
             code=NO_API_KEY,
         )
-    base_url = base_url or os.environ.get("PAID_API_URL") or PRODUCTION_URL
+    if routes not in ROUTES_CHOICES:
+        raise InterfaceError(f"routes must be one of {', '.join(ROUTES_CHOICES)}, not {routes!r}")
+    base_url = base_url or os.environ.get("PAID_API_URL") or production_url(routes)
     for name, value in (("timeout", timeout), ("max_retries", max_retries)):
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise InterfaceError(f"{name} must be a non-negative number, not {value!r}")
@@ -125,6 +129,7 @@ def connect(
         max_retries=int(max_retries),
         retry_budget=retry_budget,
         transport=transport,
+        fallback=routes == "auto",
     )
     return Connection(client, on_truncation=on_truncation, naive_timezone=naive_timezone)
 

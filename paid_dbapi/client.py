@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from . import routes
 from .errors import error_body, error_from_response, excerpt
 from .exceptions import Error, InterfaceError, OperationalError
 from .types import JSONNumber
 
 logger = logging.getLogger(__name__)
 
-PRODUCTION_URL = "https://api.agentpaid.io/api/v2/experimental/analytics"
+PRODUCTION_URL = routes.production_url()
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
@@ -109,8 +110,11 @@ class Client:
         max_retries: int,
         retry_budget: float,
         transport: httpx.BaseTransport | None = None,
+        fallback: bool = True,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        # the other route set, tried once if this one answers 404 (then settled either way)
+        self._alternate = routes.alternate(self.base_url) if fallback else None
         api_key = check_api_key(api_key)
         self._api_key = api_key
         self.max_retries = max_retries
@@ -177,6 +181,8 @@ class Client:
                 failure = OperationalError(f"connection failed: {type(exc).__name__}: {exc}")
             else:
                 status = response.status_code
+                if status != 404:
+                    self._alternate = None  # this route set is live: keep it
                 if 200 <= status < 300:
                     try:
                         return parse(body)
@@ -186,6 +192,10 @@ class Client:
                             status=status,
                         )
                 else:
+                    if status == 404:
+                        if self._switch_routes():
+                            continue
+                        raise self._scrub(self._not_found(error_from_response(status, body)))
                     failure = error_from_response(status, body)
                     retryable = status in RETRY_STATUSES or (
                         status >= 500 and error_body(body) is None
@@ -203,6 +213,30 @@ class Client:
                 failure.message = f"{failure.message} (after {attempt} attempts)"
                 failure.args = (failure.message,)
             raise self._scrub(failure) from None
+
+    @property
+    def routes_settled(self) -> bool:
+        """True once an answer (or an explicit choice) fixed the route set."""
+        return self._alternate is None
+
+    def _switch_routes(self) -> bool:
+        """Move to the other route set once, after a 404 on this one; False if not possible."""
+        if self._alternate is None:
+            return False
+        logger.info("%s answered 404; trying %s", self.base_url, self._alternate)
+        self.base_url, self._alternate = self._alternate, None
+        self._http.base_url = httpx.URL(self.base_url)
+        return True
+
+    def _not_found(self, exc: Error) -> Error:
+        """A 404 explained: the base URL serves no Analytics endpoint here."""
+        exc.message = (
+            f"{exc.message}: no Analytics API endpoint at {self.base_url}; check base_url "
+            f"(the service's routes end in {routes.STABLE} or {routes.EXPERIMENTAL}), or pass "
+            "routes='stable' or routes='experimental'"
+        )
+        exc.args = (exc.message,)
+        return exc
 
     def _tls_failure(self, error: ssl.SSLError) -> OperationalError:
         """A failed TLS handshake, explained; a plain-HTTP loopback server gets its URL."""

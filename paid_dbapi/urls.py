@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 
 from .exceptions import InterfaceError
+from .routes import ROUTES_CHOICES, default_path
 
-DEFAULT_PATH = "/api/v2/experimental/analytics"
 DRIVERS = {"paid": "https", "paid+https": "https", "paid+http": "http", "paid+demo": "demo"}
 
 
@@ -50,6 +50,7 @@ OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "on_truncation": ("on_truncation", _choice("warn", "error", "ignore")),
     "naive_timezone": ("naive_timezone", str),
     "org": ("demo_org", str),
+    "routes": ("routes", _choice(*ROUTES_CHOICES)),
 }
 
 
@@ -94,7 +95,8 @@ def connect_args_from_url(
         args["api_key"] = str(parsed.password)
     if parsed.host:
         port = f":{parsed.port}" if parsed.port else ""
-        path = "/" + parsed.database.strip("/") if parsed.database else DEFAULT_PATH
+        routes = args.get("routes", "auto")
+        path = "/" + parsed.database.strip("/") if parsed.database else default_path(routes)
         args["base_url"] = f"{driver}://{parsed.host}{port}{path}"
     elif driver == "http":
         raise InterfaceError("paid+http:// needs a host, e.g. paid+http://token:KEY@127.0.0.1:8080")

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from ..literals import quote_string, render_literal
+from ..routes import ENDPOINTS, STABLE, endpoint
 from ..serving import Receive, Send, disconnected, read_body, send_response
 from . import data
 from .engine import Engine
@@ -34,7 +35,7 @@ from .worker import Cancelled, EngineError, Limits
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "/api/v2/experimental/analytics"
+PREFIX = STABLE  # where paid-emulator serve points its users; both route sets are served
 #: Largest request body accepted (bigger ones get 413): a query is at most 100 kB of text.
 MAX_BODY_BYTES = 1024**2
 #: Requests of one organization in flight at once (more get 429). The server's threads number
@@ -155,16 +156,16 @@ class App:
         """Answer one request (headers are lower-cased); setting `cancel` stops its query."""
         if self.latency:
             time.sleep(self.latency)
-        route = path[len(PREFIX) :] if path.startswith(PREFIX) else None
-        endpoints = {"/query": "POST", "/schema": "GET", "/signals/metadata": "GET"}
-        if route not in endpoints:
+        route = endpoint(path)
+        if route is None:
             return error(404, "NOT_FOUND", f"no such endpoint: {path[:200]}")
-        if method != endpoints[route]:
-            return error(405, "METHOD_NOT_ALLOWED", f"{route} expects {endpoints[route]}")
+        if method != ENDPOINTS[route]:
+            return error(405, "METHOD_NOT_ALLOWED", f"{route} expects {ENDPOINTS[route]}")
         auth = headers.get("authorization", "")
         scheme, _, key = auth.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            return error(401, "UNAUTHENTICATED", "missing or malformed Authorization header",
+            # the vendor's definition declares 403 (not 401) for every key failure
+            return error(403, "UNAUTHENTICATED", "missing or malformed Authorization header",
                          "send Authorization: Bearer <API key>")  # fmt: skip
         org = self._orgs.get(key.strip())
         if org is None:

@@ -97,6 +97,7 @@ class Upstream:
         retry_budget: float = 60.0,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self._fallback = True  # until an answer settles the route set (see paid_dbapi.routes)
         self._pool = transport or httpx.HTTPTransport()
         self._shared = _SharedPool(self._pool)
         self._timeout = httpx.Timeout(timeout, connect=10.0)
@@ -115,10 +116,13 @@ class Upstream:
             max_retries=self._max_retries,
             retry_budget=self._retry_budget,
             transport=self._shared,
+            fallback=self._fallback,
         )
         try:
             yield client
         finally:
+            if self._fallback and client.routes_settled:  # later requests go straight there
+                self.base_url, self._fallback = client.base_url, False
             client.close()
 
     def query(self, api_key: str, sql: str) -> Answer:

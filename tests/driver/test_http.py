@@ -279,7 +279,7 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_production_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAID_API_URL", raising=False)
     conn = paid_dbapi.connect(KEY, transport=scripted(httpx.Response(200, json=OK_BODY))[0])
-    assert conn.base_url == "https://api.agentpaid.io/api/v2/experimental/analytics"
+    assert conn.base_url == "https://api.agentpaid.io/api/v2/analytics"
 
 
 @pytest.mark.parametrize(
@@ -303,3 +303,66 @@ def test_timeouts_are_configured_separately() -> None:
     )
     timeout = seen[0].extensions["timeout"]
     assert (timeout["connect"], timeout["read"]) == (2.5, 90)
+
+
+def only_under(prefix: str) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    """A service that serves its endpoints under one route set and answers 404 elsewhere."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.startswith(prefix + "/"):
+            return httpx.Response(200, json=OK_BODY)
+        return err(404, "NOT_FOUND")
+
+    return httpx.MockTransport(handler), seen
+
+
+@pytest.mark.parametrize("live", ["/api/v2/analytics", "/api/v2/experimental/analytics"])
+def test_auto_routes_find_the_live_route_set(live: str, caplog: pytest.LogCaptureFixture) -> None:
+    transport, seen = only_under(live)
+    with caplog.at_level(logging.INFO, logger="paid_dbapi.client"):
+        conn = paid_dbapi.connect(KEY, transport=transport)
+        for _ in range(3):
+            assert conn.cursor().execute("SELECT 1").fetchall() == [(1,)]
+    assert conn.base_url == f"https://api.agentpaid.io{live}"
+    misses = [r for r in seen if not r.url.path.startswith(live)]
+    assert len(misses) == (0 if live == "/api/v2/analytics" else 1)  # one 404, then settled
+    assert KEY not in caplog.text
+
+
+def test_settled_route_set_does_not_switch_on_a_later_404() -> None:
+    transport, seen = scripted(httpx.Response(200, json=OK_BODY), err(404, "NOT_FOUND"))
+    conn = paid_dbapi.connect(KEY, transport=transport)
+    conn.cursor().execute("SELECT 1")
+    with pytest.raises(paid_dbapi.ProgrammingError) as info:
+        conn.cursor().execute("SELECT 1")
+    assert info.value.status == 404
+    assert {r.url.path for r in seen} == {"/api/v2/analytics/query"}
+
+
+@pytest.mark.parametrize(("routes", "path"), [("stable", "/api/v2/analytics"),
+                                               ("experimental", "/api/v2/experimental/analytics")])  # fmt: skip
+def test_explicit_routes_never_fall_back(routes: str, path: str) -> None:
+    transport, seen = only_under("/nowhere")
+    conn = paid_dbapi.connect(KEY, transport=transport, routes=routes)
+    with pytest.raises(paid_dbapi.Error) as info:
+        conn.cursor().execute("SELECT 1")
+    assert info.value.status == 404
+    assert [r.url.path for r in seen] == [f"{path}/query"]
+
+
+def test_unknown_routes_value_is_refused() -> None:
+    with pytest.raises(paid_dbapi.InterfaceError, match="routes must be one of"):
+        paid_dbapi.connect(KEY, routes="beta")
+
+
+def test_a_404_everywhere_says_where_to_look() -> None:
+    transport, seen = only_under("/nowhere")
+    with pytest.raises(paid_dbapi.ProgrammingError) as info:
+        paid_dbapi.connect(KEY, transport=transport).cursor().execute("SELECT 1")
+    assert [r.url.path for r in seen] == ["/api/v2/analytics/query", "/api/v2/experimental/analytics/query"]
+    message = str(info.value)
+    assert "https://api.agentpaid.io/api/v2/experimental/analytics" in message
+    assert "routes=" in message
+    assert (info.value.status, info.value.code) == (404, "NOT_FOUND")

@@ -50,8 +50,8 @@ def test_json_column_is_an_object(acme: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     ("headers", "status", "code"),
-    [({}, 401, "UNAUTHENTICATED"), ({"Authorization": "Basic abc"}, 401, "UNAUTHENTICATED"),
-     ({"Authorization": "Bearer "}, 401, "UNAUTHENTICATED"),
+    [({}, 403, "UNAUTHENTICATED"), ({"Authorization": "Basic abc"}, 403, "UNAUTHENTICATED"),
+     ({"Authorization": "Bearer "}, 403, "UNAUTHENTICATED"),
      ({"Authorization": "Bearer demo_acme_wrong"}, 403, "INVALID_API_KEY")],
 )  # fmt: skip
 def test_auth(emulator: Emulator, headers: dict[str, str], status: int, code: str) -> None:
@@ -226,3 +226,50 @@ def test_startup_data_volume(acme: httpx.Client, emulator: Emulator) -> None:
         acme, "SELECT dateDiff('day', min(created_at), max(created_at)) FROM fact_signal"
     ).json()
     assert int(days["rows"][0][0]) >= 85
+
+
+@pytest.mark.parametrize("prefix", ["/api/v2/analytics", "/api/v2/experimental/analytics"])
+def test_both_route_sets_answer_alike(emulator: Emulator, org_keys: dict[str, str], prefix: str) -> None:
+    """The vendor's definition serves the same endpoints and shapes under both prefixes."""
+    headers = {"Authorization": f"Bearer {org_keys['acme']}"}
+    with httpx.Client(transport=emulator.transport(), base_url=f"http://localhost{prefix}",
+                      headers=headers) as c:  # fmt: skip
+        r = c.post("/query", json={"query": "SELECT count() AS n FROM dim_customer"})
+        views = c.get("/schema").json()["views"]
+        signals = c.get("/signals/metadata").json()["signals"]
+    with client_for(emulator, org_keys["acme"]) as reference:
+        assert r.json()["rows"] == query(reference, "SELECT count() AS n FROM dim_customer").json()["rows"]
+        assert views == reference.get("/schema").json()["views"]
+        assert signals == reference.get("/signals/metadata").json()["signals"]
+    with httpx.Client(transport=emulator.transport(), base_url="http://localhost/api/v3/analytics",
+                      headers=headers) as other:  # fmt: skip
+        assert other.get("/schema").status_code == 404
+
+
+class _ExperimentalOnly(httpx.BaseTransport):
+    """The real emulator as a deployment that serves only the experimental route set."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.paths: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        if request.url.path.startswith("/api/v2/analytics/"):
+            return httpx.Response(404, json={"error": "not found", "code": "NOT_FOUND"})
+        return self.inner.handle_request(request)
+
+
+def test_driver_finds_the_experimental_routes_on_a_real_emulator(emulator: Emulator, org_keys: dict[str, str]) -> None:
+    import paid_dbapi
+
+    transport = _ExperimentalOnly(emulator.transport())
+    with paid_dbapi.connect(org_keys["acme"], base_url="http://localhost/api/v2/analytics",
+                            transport=transport) as conn:  # fmt: skip
+        cur = conn.cursor()
+        cur.execute("SELECT count() FROM dim_customer")
+        (count,) = cur.fetchone() or (None,)
+        assert conn.base_url == "http://localhost/api/v2/experimental/analytics"
+    with client_for(emulator, org_keys["acme"]) as reference:
+        assert str(count) == query(reference, "SELECT count() FROM dim_customer").json()["rows"][0][0]
+    assert transport.paths == ["/api/v2/analytics/query", "/api/v2/experimental/analytics/query"]
