@@ -1,6 +1,8 @@
-"""The published query cookbook: one query per question the demo data must answer.
+"""The project's own example queries: one per question the demo data must answer.
 
-Used by the emulator's tests (every answer non-empty) and by bench/emulator.py.
+The questions are those the vendor's documentation lists (see the README's section on the
+emulator's data); the SQL here is written by this project. The emulator's tests check that every
+answer is non-empty, and bench/emulator.py times them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ COOKBOOK: dict[str, str] = {
         JOIN dim_customer AS c ON s.customer_id = c.id GROUP BY c.name ORDER BY n DESC LIMIT 10""",
     "payload field": """SELECT data.country::String AS country, count() AS n, avg(data.tokens::Int64) AS avg_tokens
         FROM fact_signal WHERE signal_name = 'chat_reply' GROUP BY country ORDER BY n DESC""",
+    "calls by status": """SELECT data.call_status::String AS status, count() AS calls,
+        avg(data.call_length_sec::Int64) AS avg_seconds FROM fact_signal WHERE signal_name = 'call'
+        GROUP BY status ORDER BY calls DESC""",
+    "completed call minutes by account tier": """SELECT data.account_tier::String AS tier, count() AS calls,
+        sum(data.call_length_sec::Int64) / 60 AS minutes FROM fact_signal
+        WHERE signal_name = 'call' AND data.call_status::String = 'completed' GROUP BY tier ORDER BY minutes DESC""",
+    "signals by opportunity stage": """SELECT data.opportunity_stage::String AS stage, signal_name, count() AS n
+        FROM fact_signal WHERE data.opportunity_stage::String != '' GROUP BY stage, signal_name ORDER BY stage, signal_name""",
     "AI spend by vendor": "SELECT vendor, sum(cost_amount) / 100 AS dollars FROM fact_cost GROUP BY vendor ORDER BY dollars DESC",
     "spend by model with tokens": """SELECT model, sum(input_tokens), sum(output_tokens), sum(cost_amount)
         FROM fact_cost GROUP BY model ORDER BY model""",

@@ -2,7 +2,10 @@
 
 Every organization gets its own database holding the 15 views. Randomness comes from
 `cityHash64(seed, org, ...)`, so a seed always yields the same rows (dates move with today).
-Amounts are consistent: order lines -> usage -> invoice lines -> invoices -> payments.
+Amounts are consistent: order lines -> usage -> invoice lines -> invoices -> payments. Money is
+integer cents; credit amounts are Decimal counts of credits (grants, fractional spends, expiries).
+Signal payloads carry the keys the vendor's examples filter and group on (`call.call_status`,
+`call.call_length_sec`, `account_tier`, `opportunity_stage`).
 """
 
 from __future__ import annotations
@@ -62,7 +65,15 @@ PRODUCTS = [
     ("Premium Token Pack", "credit_bundle", "5,000 Premium Tokens, prepaid."),
 ]
 SIGNAL_NAMES = ["chat_reply", "chat_reply", "chat_reply", "email_sent", "email_sent",
-                "document_summarized", "ticket_resolved"]  # fmt: skip
+                "document_summarized", "ticket_resolved", "call"]  # fmt: skip
+# Payload values of the examples' keys; repeats weigh a value (a list of 20 is in steps of 5%).
+#: `call.call_status`: most calls connect; the rest ring out, reach voicemail, fail or are busy
+CALL_STATUSES = ["completed"] * 12 + ["no_answer"] * 3 + ["voicemail"] * 3 + ["failed", "busy"]
+#: `account_tier`: the end customer's tier in the organization's own system (one per customer)
+ACCOUNT_TIERS = ["free"] * 7 + ["starter"] * 6 + ["growth"] * 4 + ["enterprise"] * 3
+#: `opportunity_stage`: the sales stage of the deal an e-mail or a call works on
+OPPORTUNITY_STAGES = (["prospecting"] * 6 + ["qualification"] * 5 + ["proposal"] * 3
+                      + ["negotiation", "negotiation", "closed_won", "closed_won", "closed_lost", "closed_lost"])  # fmt: skip
 # vendor, model, input and output price in thousandths of a cent per million tokens
 MODELS = [
     ("openai", "gpt-4o", 250_000_017, 1_000_000_033),
@@ -128,28 +139,39 @@ def statements(
             FROM numbers({spec.customers})""",
         f"""INSERT INTO {{db}}.fact_signal SELECT {_uuid("signal", "number")},
             {_pick(SIGNAL_NAMES, _h("number, 'n'"))} AS sn,
-            {_uuid("customer", "toUInt64(pow(" + _h("number, 'u'") + f" / 18446744073709551615.0, 2) * {spec.customers})")},
+            {_uuid("customer", "ci")},
             multiIf(sn = 'chat_reply', {_uuid("product", "0")}, sn = 'email_sent', {_uuid("product", "1")},
-                    sn = 'document_summarized', {_uuid("product", "2")}, {_uuid("product", "3")}),
+                    sn = 'document_summarized', {_uuid("product", "2")}, sn = 'call', {_uuid("product", "4")},
+                    {_uuid("product", "3")}),
             {_uuid("trace", "number")},
             multiIf(
               sn = 'chat_reply', concat('{{"country":"', {_pick(COUNTRIES, _h("number, 'k'"))},
                 '","tokens":', toString(200 + {_h("number, 't'")} % 4000), ',"model":"',
                 {_pick([m for _, m, _, _ in MODELS], _h("number, 'm'"))}, '","resolved":',
-                if({_h("number, 'ok'")} % 4 = 0, 'false', 'true'), '}}'),
+                if({_h("number, 'ok'")} % 4 = 0, 'false', 'true'), ',"account_tier":"', tier, '"}}'),
               sn = 'email_sent', concat('{{"country":"', {_pick(COUNTRIES, _h("number, 'k'"))},
                 '","recipients":', toString(1 + {_h("number, 'r'")} % 50),
                 ',"campaign":{{"id":"cmp-', toString({_h("number, 'cp'")} % 12), '","channel":"',
-                {_pick(["outbound", "nurture", "renewal"], _h("number, 'ch'"))}, '"}}}}'),
+                {_pick(["outbound", "nurture", "renewal"], _h("number, 'ch'"))}, '"}},"account_tier":"', tier,
+                '","opportunity_stage":"', stage, '"}}'),
+              sn = 'call', concat('{{"call_status":"', call_status, '","call_length_sec":',
+                toString(multiIf(call_status = 'completed', 20 + {_h("number, 'cl'")} % 300 + {_h("number, 'cl2'")} % 300,
+                                 call_status = 'voicemail', 8 + {_h("number, 'cl'")} % 40, 0)),
+                ',"account_tier":"', tier, '","opportunity_stage":"', stage, '"}}'),
               sn = 'document_summarized', concat('{{"pages":', toString(1 + {_h("number, 'pg'")} % 80),
                 ',"language":"', {_pick(["en", "de", "fr", "ja"], _h("number, 'l'"))},
-                '","score":', toString(round(({_h("number, 'sc'")} % 1000) / 1000, 3)), '}}'),
+                '","score":', toString(round(({_h("number, 'sc'")} % 1000) / 1000, 3)),
+                ',"account_tier":"', tier, '"}}'),
               concat('{{"priority":"', {_pick(["low", "normal", "high", "urgent"], _h("number, 'pr'"))},
                 '","minutes_saved":', toString(round(({_h("number, 'ms'")} % 9000) / 100, 2)),
-                ',"tags":["', {_pick(["billing", "login", "bug", "refund"], _h("number, 'tg'"))}, '"]}}')),
+                ',"tags":["', {_pick(["billing", "login", "bug", "refund"], _h("number, 'tg'"))}, '"],"account_tier":"', tier, '"}}')),
             {now} - toIntervalMillisecond(toUInt64((1 - sqrt({_h("number, 'ts'")} / 18446744073709551615.0))
               * {DAYS} * 86400000))
-            FROM numbers({spec.signals})""",
+            FROM (SELECT number,
+                  toUInt64(pow({_h("number, 'u'")} / 18446744073709551615.0, 2) * {spec.customers}) AS ci,
+                  {_pick(ACCOUNT_TIERS, _h("ci, 'tier'"))} AS tier,
+                  {_pick(OPPORTUNITY_STAGES, _h("number, 'os'"))} AS stage,
+                  {_pick(CALL_STATUSES, _h("number, 'cs'"))} AS call_status FROM numbers({spec.signals}))""",
         f"""INSERT INTO {{db}}.fact_cost SELECT {_uuid("cost", "concat(toString(signal_id), toString(k))")},
             trace_id, m.1, m.2, toUInt32(200 + cityHash64(signal_id, k, 'i') % 6000) AS it,
             toUInt32(50 + cityHash64(signal_id, k, 'o') % 1500) AS ot,
@@ -228,7 +250,7 @@ def statements(
             WHERE amount_paid > 0""",
         f"""INSERT INTO {{db}}.fact_credit_transaction
             SELECT {_uuid("credit", "concat(toString(ol.id), '/', toString(m))")}, c.id,
-                   p.credits_currency_id, 'grant', toInt64(ol.quantity * 10000),
+                   p.credits_currency_id, 'grant', toDecimal128(ol.quantity * 10000, 10),
                    NULL, c.created_at + toIntervalDay(30 * m)
             FROM {{db}}.fact_order_line AS ol
             INNER JOIN {{db}}.dim_product AS p ON ol.product_id = p.id
@@ -238,11 +260,11 @@ def statements(
             UNION ALL
             SELECT {_uuid("credit", "signal_id")}, customer_id,
                    {_uuid("cc", "cityHash64(signal_id, 'cur') % 2")},
-                   'spend', -toInt64(1 + cityHash64(signal_id, 'amt') % 40), signal_id, created_at
+                   'spend', -toDecimal128(1 + cityHash64(signal_id, 'amt') % 4000, 10) / 100, signal_id, created_at
             FROM {{db}}.fact_signal WHERE cityHash64(signal_id, 'cr') % 4 = 0
             UNION ALL
             SELECT {_uuid("credit", "concat('x', toString(id))")}, id,
-                   {_uuid("cc", "0")}, 'expire', -toInt64(100 + cityHash64(id, 'e') % 900), NULL,
+                   {_uuid("cc", "0")}, 'expire', -toDecimal128(10000 + cityHash64(id, 'e') % 90000, 10) / 100, NULL,
                    {now} - toIntervalDay(cityHash64(id, 'ed') % 80)
             FROM {{db}}.dim_customer WHERE cityHash64(id, 'ex') % 4 = 0""",
     ]

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 TS = "DateTime64(3, 'UTC')"
 LC = "LowCardinality(String)"
+#: Credit amounts and balances: a Decimal count of credits (credits may be fractional), as the
+#: vendor's definition types them; never integer cents.
+CREDITS = "Decimal(38, 10)"
 
 Column = tuple[str, str, str]
 
@@ -162,7 +165,7 @@ VIEWS: dict[str, tuple[str, list[Column]]] = {
         ("customer_id", "UUID", "Customer whose balance changes (dim_customer.id)."),
         ("credits_currency_id", "UUID", "Credits currency (dim_credits_currency.id)."),
         ("kind", LC, "grant, spend or expire."),
-        ("amount", "Int64", "Credits added (positive) or removed (negative)."),
+        ("amount", CREDITS, "Credits added (positive) or removed (negative): a count of credits, never cents."),
         ("signal_id", "Nullable(UUID)", "Signal that spent the credits; NULL for grants and expiries."),
         ("created_at", TS, "When the transaction happened."),
     ]),

@@ -1,6 +1,8 @@
-"""The published cookbook's questions, answered by the demo data through the HTTP API."""
+"""The project's example queries (emulator/cookbook.py), answered by the demo data through the HTTP API."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 import pytest
@@ -46,3 +48,76 @@ def test_churned_customers_and_hierarchy(acme: httpx.Client) -> None:
     churned, children = r.json()["rows"][0]
     assert int(churned) > 0
     assert int(children) > 0
+
+
+def rows(acme: httpx.Client, sql: str) -> list[list[Any]]:
+    r = query(acme, sql)
+    assert r.status_code == 200, r.text
+    return list(r.json()["rows"])
+
+
+def test_call_signals_have_statuses_and_lengths(acme: httpx.Client) -> None:
+    found = rows(acme, """SELECT data.call_status::String AS status, count(), min(data.call_length_sec::Int64),
+        max(data.call_length_sec::Int64) FROM fact_signal WHERE signal_name = 'call' GROUP BY status""")
+    by_status = {status: (int(n), lo, hi) for status, n, lo, hi in found}
+    assert set(by_status) == {"completed", "no_answer", "voicemail", "failed", "busy"}
+    total = sum(n for n, _, _ in by_status.values())
+    assert 0.5 < by_status["completed"][0] / total < 0.7  # most calls connect
+    _, lo, hi = by_status["completed"]
+    assert 20 <= int(lo) < 60  # 20 s to about 10 min
+    assert 560 < int(hi) <= 618
+    _, lo, hi = by_status["voicemail"]
+    assert 8 <= int(lo) < 15
+    assert 40 < int(hi) <= 47
+    for status in ("no_answer", "failed", "busy"):  # nobody talked
+        assert by_status[status][1:] == ("0", "0")
+    [[calls, agents]] = rows(acme, """SELECT count(), groupUniqArray(p.name) FROM fact_signal AS s
+        JOIN dim_product AS p ON s.product_id = p.id WHERE s.signal_name = 'call'""")
+    assert agents == ["Voice Concierge"]
+    assert int(calls) == total
+
+
+def test_account_tier_is_one_per_customer_on_every_signal(acme: httpx.Client) -> None:
+    [[missing, customers, pairs, tiers]] = rows(acme, """SELECT countIf(data.account_tier::String = ''),
+        uniqExact(customer_id), uniqExact(customer_id, data.account_tier::String),
+        groupUniqArray(data.account_tier::String) FROM fact_signal""")
+    assert missing == "0"
+    assert pairs == customers
+    assert sorted(tiers) == ["enterprise", "free", "growth", "starter"]
+
+
+def test_opportunity_stage_on_sales_signals_only(acme: httpx.Client) -> None:
+    found = rows(acme, """SELECT signal_name, groupUniqArray(data.opportunity_stage::String) FROM fact_signal
+        GROUP BY signal_name ORDER BY signal_name""")
+    stages = {"prospecting", "qualification", "proposal", "negotiation", "closed_won", "closed_lost"}
+    for name, seen in found:
+        assert set(seen) == (stages if name in ("call", "email_sent") else {""}), name
+
+
+def test_metadata_reports_the_types_clickhouse_observes(acme: httpx.Client) -> None:
+    """/signals/metadata against ClickHouse's own dynamicType of each path of a `call`."""
+    body = acme.get("/signals/metadata", params={"signalName": "call"}).json()
+    [call] = body["signals"]
+    reported = {p["path"]: p["types"] for p in call["paths"]}
+    assert set(reported) == {"call_status", "call_length_sec", "account_tier", "opportunity_stage"}
+    since = body["meta"]["fromDate"].replace("T", " ").rstrip("Z")
+    for path, types in reported.items():
+        [[observed]] = rows(acme, f"SELECT groupUniqArray(dynamicType(data.{path})) FROM fact_signal "
+                                  f"WHERE signal_name = 'call' AND created_at >= '{since}'")
+        assert types == sorted(observed), path
+    assert reported["call_length_sec"] == ["Int64"]
+    assert reported["call_status"] == ["String"]
+
+
+def test_credit_amounts_are_decimal_counts_of_credits(acme: httpx.Client) -> None:
+    r = query(acme, """SELECT kind, toTypeName(any(amount)), toString(min(amount)), toString(max(amount)),
+        countIf(amount != round(amount)) FROM fact_credit_transaction GROUP BY kind ORDER BY kind""")
+    found = {kind: rest for kind, *rest in r.json()["rows"]}
+    assert {kind: t for kind, (t, *_) in found.items()} == dict.fromkeys(("expire", "grant", "spend"), "Decimal(38, 10)")
+    assert found["grant"][1:3] == ["10000", "200000"]  # whole credits per bundle, never cents
+    assert found["grant"][3] == "0"
+    assert found["spend"][1:3] == ["-40", "-0.01"]
+    assert int(found["spend"][3]) > 0  # fractional spends
+    schema = {c["name"]: c["type"] for v in acme.get("/schema").json()["views"]
+              if v["name"] == "fact_credit_transaction" for c in v["columns"]}
+    assert schema["amount"] == "Decimal(38, 10)"
