@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from paid_dbapi.emulator.cookbook import COOKBOOK
 from tests.emulator.conftest import query
@@ -121,3 +123,24 @@ def test_credit_amounts_are_decimal_counts_of_credits(acme: httpx.Client) -> Non
     schema = {c["name"]: c["type"] for v in acme.get("/schema").json()["views"]
               if v["name"] == "fact_credit_transaction" for c in v["columns"]}
     assert schema["amount"] == "Decimal(38, 10)"
+
+
+def test_dialect_and_driver_read_credit_amounts_as_decimal_credits() -> None:
+    """Reflection gives Numeric(38, 10), and a spend reads back as the Decimal of the credits
+    ClickHouse itself prints with toString (no division by 100 anywhere)."""
+    engine = sa.create_engine("paid+demo://")
+    try:
+        columns = {c["name"]: c["type"] for c in sa.inspect(engine).get_columns("fact_credit_transaction")}
+        amount = columns["amount"]
+        assert isinstance(amount, sa.Numeric)
+        assert (amount.precision, amount.scale) == (38, 10)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT amount, toString(amount) FROM fact_credit_transaction "
+                                        "WHERE kind = 'spend' ORDER BY id LIMIT 50")).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 50
+    for value, text in rows:
+        assert isinstance(value, Decimal)
+        assert value == Decimal(text)
+        assert value.as_tuple().exponent == -10
