@@ -149,13 +149,13 @@ def test_raw_query_with_and_without_compress(client: Client) -> None:
     assert blocks.fin.read(len(plain)) == plain
 
 
-def test_http_compressed_client(port: int, key: str) -> None:
+def test_http_compressed_client(port: int, key: str, reference: paid_dbapi.Connection) -> None:
+    sql = "SELECT signal_name, count() FROM fact_signal GROUP BY 1 ORDER BY 1"
     with clickhouse_connect.get_client(host="127.0.0.1", port=port, username="u", password=key,
                                        compress="zstd") as zipped:  # fmt: skip
-        rows = zipped.query(
-            "SELECT signal_name, count() FROM fact_signal GROUP BY 1 ORDER BY 1"
-        ).result_rows
-    assert len(rows) == 4
+        rows = zipped.query(sql).result_rows
+    assert [tuple(row) for row in rows] == reference.cursor().execute(sql).fetchall()
+    assert len(rows) == 5  # the demo data's five signal names
 
 
 def test_show_tables_lists_the_views(client: Client, reference: paid_dbapi.Connection) -> None:
