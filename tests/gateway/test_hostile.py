@@ -102,7 +102,7 @@ def test_qualifier_removal_leaves_strings_and_comments_alone(http: httpx.Client)
         "FROM `paid`.`fact_signal` -- paid.fact_cost\nORDER BY n LIMIT 1"
     )
     response = http.post("/", content=sql.encode())
-    assert response.text == "paid.fact_signal\tchat_reply\n", response.text
+    assert response.text == "paid.fact_signal\tcall\n", response.text
 
 
 def test_query_id_cannot_inject_headers(http: httpx.Client) -> None:
