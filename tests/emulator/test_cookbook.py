@@ -9,8 +9,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from paid_dbapi.emulator import Emulator
 from paid_dbapi.emulator.cookbook import COOKBOOK
-from tests.emulator.conftest import query
+from tests.emulator.conftest import client_for, query
 
 
 @pytest.mark.parametrize("question", list(COOKBOOK))
@@ -144,3 +145,22 @@ def test_dialect_and_driver_read_credit_amounts_as_decimal_credits() -> None:
         assert isinstance(value, Decimal)
         assert value == Decimal(text)
         assert value.as_tuple().exponent == -10
+
+
+def test_demo_payloads_and_credits_are_deterministic_for_a_seed() -> None:
+    """Two emulators of one seed generate the same signals and credits (each in its own worker
+    process); another seed generates other ones."""
+    sql = ("SELECT count(), sum(cityHash64(signal_id, signal_name, toString(data), created_at)), "
+           "(SELECT sum(cityHash64(id, kind, toString(amount), created_at)) FROM fact_credit_transaction) "
+           "FROM fact_signal")  # fmt: skip
+    answers = []
+    for seed in (42, 42, 7):
+        emulator = Emulator(scale=0.05, seed=seed)
+        try:
+            with client_for(emulator, emulator.keys()["initech"]) as c:
+                answers.append(rows(c, sql))
+        finally:
+            emulator.close()
+    assert answers[0] == answers[1]
+    assert answers[0] != answers[2]
+    assert answers[0][0][0] == "1500"  # 30,000 signals at scale 1
