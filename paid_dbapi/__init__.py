@@ -1,7 +1,8 @@
 """paid_dbapi: a PEP 249 (DB-API 2.0) driver for the Paid Analytics API.
 
-Each `cursor.execute` is one POST /query; values come back as exact Python objects decoded
-from the ClickHouse column types the service reports.
+Each `cursor.execute` is one POST /query; values come back as the Python objects of exactly
+what the service sent, decoded from the ClickHouse column types it reports. The service sends
+Decimals through a double: a value that may have been rounded raises a `PrecisionWarning`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .exceptions import (
     InternalError,
     NotSupportedError,
     OperationalError,
+    PrecisionWarning,
     ProgrammingError,
     TruncatedResultWarning,
     Warning,
@@ -87,6 +89,7 @@ def connect(
     max_retries: int = 3,
     retry_budget: float = DEFAULT_RETRY_BUDGET,
     on_truncation: str = "warn",
+    on_precision: str = "warn",
     naive_timezone: str | None = None,
     transport: httpx.BaseTransport | None = None,
     demo: bool = False,
@@ -131,7 +134,12 @@ def connect(
         transport=transport,
         fallback=routes == "auto",
     )
-    return Connection(client, on_truncation=on_truncation, naive_timezone=naive_timezone)
+    return Connection(
+        client,
+        on_truncation=on_truncation,
+        on_precision=on_precision,
+        naive_timezone=naive_timezone,
+    )
 
 
 __all__ = [
@@ -157,6 +165,7 @@ __all__ = [
     "NotSupportedError",
     "OperationalError",
     "PathInfo",
+    "PrecisionWarning",
     "ProgrammingError",
     "SignalInfo",
     "Time",

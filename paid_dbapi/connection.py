@@ -13,7 +13,10 @@ from .metadata import SignalInfo, ViewInfo, parse_schema, parse_signals
 
 logger = logging.getLogger(__name__)
 
+#: What a cursor does with a truncated or possibly rounded result (`on_truncation`,
+#: `on_precision`).
 TRUNCATION_MODES = ("warn", "error", "ignore")
+PRECISION_MODES = TRUNCATION_MODES
 
 
 class Connection:
@@ -30,14 +33,24 @@ class Connection:
     ProgrammingError = exceptions.ProgrammingError
     NotSupportedError = exceptions.NotSupportedError
 
-    def __init__(self, client: Client, *, on_truncation: str, naive_timezone: str | None) -> None:
-        if on_truncation not in TRUNCATION_MODES:
-            client.close()
-            raise InterfaceError(
-                f"on_truncation must be one of {', '.join(TRUNCATION_MODES)}, not {on_truncation!r}"
-            )
+    def __init__(
+        self,
+        client: Client,
+        *,
+        on_truncation: str,
+        naive_timezone: str | None,
+        on_precision: str = "warn",
+    ) -> None:
+        for name, value, modes in (
+            ("on_truncation", on_truncation, TRUNCATION_MODES),
+            ("on_precision", on_precision, PRECISION_MODES),
+        ):
+            if value not in modes:
+                client.close()
+                raise InterfaceError(f"{name} must be one of {', '.join(modes)}, not {value!r}")
         self._client = client
         self.on_truncation = on_truncation
+        self.on_precision = on_precision
         self.naive_timezone = naive_timezone
         self.closed = False
 

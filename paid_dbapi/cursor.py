@@ -15,10 +15,12 @@ from .exceptions import (
     DataError,
     InterfaceError,
     NotSupportedError,
+    PrecisionWarning,
     TruncatedResultWarning,
     warn_at_caller,
 )
 from .literals import bind_parameters
+from .precision import imprecise_columns
 from .types import ColumnDecoder, column_decoder, parse_type
 
 if TYPE_CHECKING:
@@ -58,6 +60,14 @@ class Cursor:
         #: Truncation handling for this cursor: "warn", "error" or "ignore" (default: the
         #: connection's `on_truncation`).
         self.on_truncation: str = connection.on_truncation
+        #: True when a Decimal column of the last result holds a value of 16 or more
+        #: significant digits at its scale, which the service's double may have rounded.
+        self.precision_lost = False
+        #: The names of those columns.
+        self.imprecise_columns: tuple[str, ...] = ()
+        #: Handling of such a result: "warn", "error" or "ignore" (default: the connection's
+        #: `on_precision`).
+        self.on_precision: str = connection.on_precision
         self._result = _Result.empty()
         self._pos = 0
         self._arrow: tuple[int, pyarrow.Table] | None = None  # (position, remaining rows)
@@ -89,6 +99,8 @@ class Cursor:
         self.description = None
         self.rowcount = -1
         self.truncated = False
+        self.precision_lost = False
+        self.imprecise_columns = ()
         self.elapsed_ms = None
         self._result = _Result.empty()
         self._pos = 0
@@ -144,12 +156,33 @@ class Cursor:
                     "rows were dropped (cursor.truncated is True)",
                     TruncatedResultWarning,
                 )
+        self._check_precision(columns, rows)
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
         self._result = result
         self.rowcount = count
         elapsed = meta.get("elapsedMs")
         self.elapsed_ms = float(elapsed) if elapsed is not None else None
         logger.debug("query returned %d rows in %s ms", self.rowcount, self.elapsed_ms)
+
+    def _check_precision(self, columns: list[tuple[str, str]], rows: Any) -> None:
+        """Flag, and by `on_precision` warn or fail on, Decimal columns whose values may have
+        been rounded by the service's double (see `paid_dbapi.precision`)."""
+        names = tuple(imprecise_columns(columns, rows))
+        self.imprecise_columns = names
+        self.precision_lost = bool(names)
+        if not names or self.on_precision == "ignore":
+            return
+        listed = ", ".join(repr(name) for name in names)
+        remedy = ", ".join(f"toString({name})" for name in names)
+        message = (
+            f"Decimal column{'s' if len(names) > 1 else ''} {listed} "
+            f"hold{'' if len(names) > 1 else 's'} values of 16 or more significant digits, "
+            "which the service sends through a double and may have rounded; "
+            f"select {remedy} for every digit"
+        )
+        if self.on_precision == "error":
+            raise DataError(message, code="PRECISION")
+        warn_at_caller(f"{message} (cursor.precision_lost is True)", PrecisionWarning)
 
     def _check_result(self) -> None:
         self._check_open()

@@ -1,4 +1,4 @@
-"""The PEP 249 exception hierarchy, plus the warning raised for truncated results."""
+"""The PEP 249 exception hierarchy, plus the warnings for truncated and possibly rounded results."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ class Warning(builtins.Warning):
 
 class TruncatedResultWarning(Warning):
     """The server cut the result at its row cap: rows were dropped."""
+
+
+class PrecisionWarning(Warning):
+    """A Decimal column holds values of 16 or more significant digits at its scale: the service
+    sends Decimals through a double, so they may have been rounded (`toString(col)` is exact)."""
 
 
 #: Top-level packages between a user's line and the driver; a warning skips their frames.
@@ -106,6 +111,7 @@ __all__ = [
     "InternalError",
     "NotSupportedError",
     "OperationalError",
+    "PrecisionWarning",
     "ProgrammingError",
     "TruncatedResultWarning",
     "Warning",

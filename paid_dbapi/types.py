@@ -291,7 +291,9 @@ def parse_type(text: str) -> ClickHouseType:
 # composite keys are first parsed by `parse_text`, and since dict keys must be hashable, arrays,
 # tuples and maps in a key become tuples.
 
-_DECIMAL_CONTEXT = decimal.Context(prec=100)  # room for 76 digits: quantize never rounds
+#: Room for 76 digits and more: quantize only rounds digits finer than the column's scale,
+#: which the shortest text of a double can carry (`0.10000000000000009` in `Decimal(38, 16)`).
+_DECIMAL_CONTEXT = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN)
 _MAX_TIMEDELTA_US = dt.timedelta.max // dt.timedelta(microseconds=1)
 
 
@@ -301,12 +303,14 @@ def _to_int(value: Any) -> int:
 
 def at_scale(scale: int) -> Callable[[Decimal], Decimal]:
     """A Decimal with the exponent of its column's scale: `1.5` in `Decimal(18, 4)` is
-    `Decimal('1.5000')`, as the service reports it (ClickHouse writes no trailing zeros)."""
+    `Decimal('1.5000')` (ClickHouse writes no trailing zeros) and `1e-7` in `Decimal(18, 10)`
+    is `Decimal('0.0000001000')` (the service writes a double's shortest text)."""
     return operator.methodcaller("quantize", Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
 
 
 def _decimal_converter(scale: int) -> Converter:
-    """Decimals from number text (or a Decimal) at their column's scale (`at_scale`)."""
+    """Decimals from number text (or a Decimal, or a string) at their column's scale
+    (`at_scale`): the Decimal of exactly the text that arrived, never by way of a float."""
     quantize = at_scale(scale)
 
     def convert(value: Any) -> Decimal:
@@ -376,9 +380,10 @@ def _parse_bool(value: Any) -> bool:
 class JSONNumber(str):
     """The exact text of a non-integer JSON number, kept until a column type says what it is.
 
-    Bodies are parsed with `json.loads(..., parse_float=JSONNumber)`: a Decimal column then
-    gets every digit (`Decimal(text)`), a float column a correctly rounded `float(text)`, and
-    no value ever passes through a binary float on its way to a Decimal.
+    Bodies are parsed with `float_hook=JSONNumber`: a Decimal column then gets the Decimal of
+    exactly the text that arrived (`Decimal(text)`), a float column a correctly rounded
+    `float(text)`, and no value passes through a binary float in the driver on its way to a
+    Decimal (the service's own double is another matter: see `paid_dbapi.precision`).
     """
 
     __slots__ = ()

@@ -48,6 +48,7 @@ OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "max_retries": ("max_retries", _count),
     "retry_budget": ("retry_budget", _positive_float),
     "on_truncation": ("on_truncation", _choice("warn", "error", "ignore")),
+    "on_precision": ("on_precision", _choice("warn", "error", "ignore")),
     "naive_timezone": ("naive_timezone", str),
     "org": ("demo_org", str),
     "routes": ("routes", _choice(*ROUTES_CHOICES)),

@@ -43,7 +43,11 @@ class Emulator:
         rate_limit: float | None = None,
         latency: float = 0.0,
         fail_rate: float = 0.0,
+        exact_decimals: bool = False,
     ) -> None:
+        """`exact_decimals=True` sends every Decimal digit; by default Decimals go through a
+        double and are printed as JavaScript does, as the service sends them
+        (`emulator.decimals`)."""
         self.dataset: Dataset = load(scale, seed)
         self.app = App(
             self.dataset,
@@ -51,6 +55,7 @@ class Emulator:
             rate_limit=rate_limit,
             latency=latency,
             fail_rate=fail_rate,
+            exact_decimals=exact_decimals,
         )
 
     def keys(self) -> dict[str, str]:

@@ -28,6 +28,7 @@ from ..literals import quote_string, render_literal
 from ..routes import ENDPOINTS, STABLE, endpoint
 from ..serving import Receive, Send, disconnected, read_body, send_response
 from . import data
+from .decimals import service_rows
 from .engine import Engine
 from .guard import GuardError
 from .messages import engine_error
@@ -122,8 +123,11 @@ class App:
         rate_limit: float | None = None,
         latency: float = 0.0,
         fail_rate: float = 0.0,
+        exact_decimals: bool = False,
     ) -> None:
         self.engine = Engine(dataset, limits)
+        #: Send Decimals with every digit instead of through a double, as the service does.
+        self.exact_decimals = exact_decimals
         self.dataset = dataset
         self.limits = limits
         self.rate_limit = rate_limit
@@ -209,7 +213,8 @@ class App:
     def query(
         self, org: data.Organization, body: bytes, cancel: threading.Event | None = None
     ) -> Response:
-        """POST /query: guard, run, and splice ClickHouse's own JSON rows into the answer."""
+        """POST /query: guard, run, and splice ClickHouse's own JSON rows into the answer
+        (Decimals as the service writes them, unless `exact_decimals`)."""
         try:
             request = json.loads(body)
         except ValueError:
@@ -238,15 +243,18 @@ class App:
                 message, details = engine_error(exc.message)
                 return error(status, code, sanitize(message), sanitize(details))
             return error(status, code, message, sanitize(exc.message))
+        rows = result.row_texts
+        if not self.exact_decimals:  # the service's form: every Decimal through a double
+            rows = service_rows(result.types, rows)
         elapsed = (time.perf_counter() - started) * 1000
         columns = [{"name": n, "type": t} for n, t in zip(result.names, result.types, strict=True)]
         meta = {
-            "rowCount": len(result.row_texts),
+            "rowCount": len(rows),
             "elapsedMs": round(elapsed, 3),
             "truncated": result.truncated,
         }
         payload = (
-            '{"columns":' + json.dumps(columns) + ',"rows":[' + ",".join(result.row_texts)
+            '{"columns":' + json.dumps(columns) + ',"rows":[' + ",".join(rows)
             + '],"meta":' + json.dumps(meta) + "}"
         )  # fmt: skip
         return Response(200, payload.encode())

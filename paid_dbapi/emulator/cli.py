@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--fail-rate", type=float, default=0.0, help="fault knob: share of requests answered 503"
     )
+    serve.add_argument(
+        "--exact-decimals",
+        action="store_true",
+        help="send every Decimal digit (the service, and the default, send Decimals through a "
+        "double, printed as JavaScript does)",
+    )
     return parser
 
 
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         scale=args.scale, seed=args.seed, row_limit=args.row_limit, timeout=args.timeout,
         memory_limit=args.memory_limit, result_bytes=args.result_limit,
         rate_limit=args.rate_limit, latency=args.latency, fail_rate=args.fail_rate,
+        exact_decimals=args.exact_decimals,
     )  # fmt: skip
     try:
         emulator.start(status=tty_status(sys.stderr))

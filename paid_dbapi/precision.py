@@ -1,0 +1,110 @@
+"""Which Decimal columns of a result may hold values the service rounded.
+
+The service sends Decimals as JSON numbers that went through a double. A double holds every
+decimal of up to 15 significant digits exactly, so a value that, written at its column's scale,
+has at most 15 significant digits arrived exact. From 16 on it may not have: the stored value
+could have had digits the double could not carry, and its text cannot tell. Digits are counted
+at the column's scale because that is what the stored value holds: `1` in a `Decimal(38, 16)`
+column stands for `1.0000000000000000` (17 digits), which `1.0000000000000001` also becomes.
+So a `Decimal(P, S)` value may be rounded exactly when its magnitude is at least 10^(15 - S);
+a column of precision 15 or less never holds one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import msgspec
+
+from .types import DECIMALS, TRANSPARENT, ClickHouseType, JSONNumber, parse_type
+
+#: Significant digits every double carries exactly (DBL_DIG).
+EXACT_DIGITS = 15
+
+
+def rounding_limit(t: ClickHouseType) -> Decimal | None:
+    """The smallest magnitude of a Decimal type `t` whose value may have been rounded, or None
+    when no value of `t` can be (precision of 15 digits or less)."""
+    if (t.precision or 0) <= EXACT_DIGITS:
+        return None
+    return Decimal(1).scaleb(EXACT_DIGITS - (t.scale or 0))
+
+
+def imprecise_columns(columns: Sequence[tuple[str, str]], rows: Any) -> list[str]:
+    """The names of the columns holding a Decimal (also inside arrays, maps, tuples) that may
+    have been rounded, in column order. `rows` is the body's rows member, raw or parsed; a shape
+    this cannot read is left to the decoder, which reports it."""
+    plan = _plan(tuple(t for _, t in columns))
+    if plan is None:
+        return []
+    decoder, checked = plan
+    try:
+        parsed = decoder.decode(rows) if isinstance(rows, msgspec.Raw) else rows
+        return [columns[i][0] for i, t in checked if any(_lost(v, t) for v in _column(parsed, i))]
+    except (msgspec.ValidationError, TypeError, IndexError, KeyError, AttributeError):
+        return []
+
+
+def _column(rows: Any, i: int) -> Iterator[Any]:
+    for row in rows:
+        yield row[i]
+
+
+_Plan = tuple[msgspec.json.Decoder[Any], list[tuple[int, ClickHouseType]]]
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(types: tuple[str, ...]) -> _Plan | None:
+    """A decoder that reads only the columns that may hold rounded Decimals (numbers as exact
+    text), and those columns; None when there are none."""
+    checked: list[tuple[int, ClickHouseType]] = []
+    for i, text in enumerate(types):
+        try:
+            t = parse_type(text)
+        except ValueError:
+            continue
+        if _may_round(t):
+            checked.append((i, t))
+    if not checked:
+        return None
+    wanted = {i for i, _ in checked}
+    generic: Any = tuple, list
+    row, table = generic  # types made at run time, hence `Any` to the type checker
+    shape = table[row[tuple(Any if i in wanted else msgspec.Raw for i in range(len(types)))]]
+    return msgspec.json.Decoder(shape, float_hook=JSONNumber), checked
+
+
+def _may_round(t: ClickHouseType) -> bool:
+    if t.name in DECIMALS:
+        return rounding_limit(t) is not None
+    return any(_may_round(a) for a in t.args)
+
+
+def _lost(value: Any, t: ClickHouseType) -> bool:
+    """True when `value` (JSON as sent) holds a Decimal of `t` that may have been rounded."""
+    if value is None:
+        return False
+    while t.name in TRANSPARENT and t.args:
+        t = t.args[-1]
+    if t.name in DECIMALS:
+        limit = rounding_limit(t)
+        try:
+            return limit is not None and abs(Decimal(value)) >= limit
+        except (InvalidOperation, TypeError, ValueError):
+            return False  # not a number: the decoder reports it
+    if t.name == "Array" and t.args and isinstance(value, list):
+        return any(_lost(v, t.args[0]) for v in value)
+    if t.name == "Map" and len(t.args) == 2 and isinstance(value, dict):
+        return any(_lost(v, t.args[1]) for v in value.values())  # keys are text, never rounded
+    if t.name == "Tuple" and isinstance(value, dict):  # named tuples arrive as objects
+        fields = dict(zip(t.field_names or (), t.args, strict=False))
+        return any(k in fields and _lost(v, fields[k]) for k, v in value.items())
+    if t.name == "Tuple" and isinstance(value, list):
+        return any(_lost(v, a) for v, a in zip(value, t.args, strict=False))
+    return False
+
+
+__all__ = ["EXACT_DIGITS", "imprecise_columns", "rounding_limit"]
