@@ -558,7 +558,7 @@ def _write_snapshot(session: Any, database: str) -> list[list[str]]:
     tables = [json.loads(line) for line in bytes(listing).decode().splitlines() if line]
     written = []
     for number, (table, ddl) in enumerate(tables):
-        name = f"{number}.native"
+        name = f"{number}.native.zst"  # zstd, told by the extension
         path = quote_string(os.path.join(os.getcwd(), "snapshot", name))
         session.query(
             f"INSERT INTO FUNCTION file({path}, Native) SELECT * FROM `{database}`.`{table}`",

@@ -271,13 +271,13 @@ def test_the_snapshot_is_read_only_and_private_to_its_worker() -> None:
         assert other._snapshot is not None
         theirs = Path(other._snapshot.path)
         files = sorted(theirs.iterdir())
-        assert [f.name for f in files] == ["0.native"]
+        assert [f.name for f in files] == ["0.native.zst"]
         assert oct(files[0].stat().st_mode & 0o777) == "0o444"
         assert oct(theirs.stat().st_mode & 0o777) == "0o555"
         # a restarted worker reads its own snapshot; trusted SQL, no guard
         other.close()
         assert other.query("SELECT count() FROM t").row_texts == ['["5000"]']
-        own = Path(mine._snapshot.path) / "0.native"
+        own = Path(mine._snapshot.path) / "0.native.zst"
         for sql in (
             f"SELECT count() FROM file('{files[0]}', Native)",  # another worker's data
             f"INSERT INTO FUNCTION file('{own}', Native) SELECT * FROM t",
