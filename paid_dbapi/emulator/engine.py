@@ -2,8 +2,9 @@
 
 An organization's queries run in a process that holds only that organization's data, so a
 query of one organization cannot reach another's rows whatever it says, and queries of
-different organizations never wait on each other. A worker starts on first use; emulators
-with the same data set and limits share their workers.
+different organizations never wait on each other. A worker starts on first use (generating
+its data once, and keeping a read-only snapshot of it that a replacement process loads);
+emulators with the same data set and limits share their workers.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Engine:
                             limits=self.limits,
                             database=org.database,
                             label=f"worker of {org.name}",
+                            snapshot=True,  # a replaced worker loads, not generates
                         )
                 self._workers[org.name] = found
             return found

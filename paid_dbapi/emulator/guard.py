@@ -13,6 +13,10 @@
    (whose function the graph does not show): `EXPLAIN QUERY TREE run_passes = 0`, ClickHouse's
    query tree before analysis (nothing runs), the one dump that prints CTE names and what each
    `APPLY` applies.
+4. Only when a name starting with `_` appears, or `APPLY`: `EXPLAIN QUERY TREE passes = 1`,
+   ClickHouse's own name resolution (scalar subqueries are evaluated), so that no column read
+   from a table is a virtual one (`_database`, `_part`...); aliases, CTE names, lambda
+   parameters and subquery columns named `_x` resolve to something else and stay allowed.
 
 No other parser takes part, so nothing can read one way to the guard and another to the engine.
 """
@@ -117,7 +121,11 @@ def _judge(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
         if "READONLY" in str(exc) or "setting" in str(exc).lower():
             raise _settings() from None
         raise _unreadable() from None
-    _Judge(policy, canonical, run).statement(_tree(dump))
+    judge = _Judge(policy, canonical, run)
+    root = _tree(dump)
+    judge.statement(root)
+    if root.kind == "SelectWithUnionQuery" and judge.may_read_virtual(root):
+        judge.columns()
     return canonical
 
 
@@ -396,6 +404,10 @@ _TREE_FUNCTION = re.compile(r"function_name: ([^,\n]*)")
 _TREE_IDENTIFIER = re.compile(r"identifier: ([^,\n]*)")
 _TREE_QUERY = re.compile(r"^ *QUERY id: ", re.M)
 _IN_LOWER = frozenset(name.lower() for name in IN_FUNCTIONS)
+#: In the resolved query tree: table nodes, and where each column's name is printed.
+_TREE_TABLE = re.compile(r"\bTABLE id: (\d+)")
+_TREE_COLUMN = re.compile(r"column_name: ")
+_COLUMN_SOURCE = re.compile(r"([^,\n]*)[^\n]*?, source_id: (\d+)")
 
 
 class _Judge:
@@ -514,6 +526,40 @@ class _Judge:
                 "FORBIDDEN_FUNCTION", "APPLY may hold functions and lambdas, not subqueries or IN",
                 "move the subquery or IN outside APPLY",
             )  # fmt: skip
+
+    def may_read_virtual(self, root: _Node) -> bool:
+        """True when a name part starts with `_`, as every virtual column's does: in the
+        graph, or, under `APPLY` (whose lambdas the graph does not show), in the query tree's
+        identifiers. False means no virtual column can be named."""
+        names = [_name(node) for node in root.walk() if node.kind == "Identifier"]
+        if any(node.kind == "ColumnsApplyTransformer" for node in root.walk()):
+            names += _TREE_IDENTIFIER.findall(self.query_tree() or "")
+        return any(part.startswith("_") for name in names for part in name.split("."))
+
+    def columns(self) -> None:
+        """No column read from a table may be a virtual column: ClickHouse names all of them
+        with a leading `_` (`_database`, `_table`, `_part`, `_path`...) and no view column
+        starts with one.
+
+        Read from ClickHouse's resolved query tree, where a user's alias, CTE, lambda
+        parameter or subquery column is not a table's column. Names are printed unescaped,
+        so forged text can add table ids and columns (refusing more), but never hide a real
+        column line: each `column_name:` is read from where it starts, and any node id in
+        the dump that is a table's id counts as a table. When ClickHouse cannot resolve the
+        query, its error is the query's own error and is raised as it is.
+        """
+        tree = self.run(f"EXPLAIN QUERY TREE passes = 1 {self.canonical}")
+        tables = set(_TREE_TABLE.findall(tree))
+        for start in _TREE_COLUMN.finditer(tree):
+            found = _COLUMN_SOURCE.match(tree, start.end())
+            if found is None or found.group(2) not in tables:
+                continue
+            name = found.group(1)
+            if name.split(".")[0].startswith("_"):
+                raise GuardError(
+                    "UNKNOWN_COLUMN", f"{name[:64]} is not a column of the views",
+                    "only the views' documented columns can be read (GET /schema lists them)",
+                )  # fmt: skip
 
     def query_tree(self) -> str | None:
         """ClickHouse's query tree before analysis, or None when it cannot print it."""

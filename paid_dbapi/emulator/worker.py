@@ -25,13 +25,19 @@ returns; without one, `sql` is trusted text built by the caller. Errors arrive i
 `limits.timeout` after it was asked (plus a short grace) is stopped by killing the process,
 whether or not ClickHouse noticed: the caller gets `EngineError("TIMEOUT_EXCEEDED")`; `cancel`
 (or an exception such as KeyboardInterrupt while waiting) also kills it and raises `Cancelled`.
-A killed or crashed worker is started again on next use. Queries of one worker run one at a
+A killed or crashed worker is started again on next use; with `snapshot=True` the first start
+also writes the tables its setup made to a directory of the worker's own (ClickHouse's Native
+format, read-only once written), and later starts load that instead of running `setup` again,
+so a replaced worker answers within a second or two whatever the data's size. The new process
+may read that one directory (read-only, by the kernel's rules) and nothing of other workers.
+Queries of one worker run one at a
 time; workers never outlive their parent (the child watches its parent and exits).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import json
 import logging
@@ -45,6 +51,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 import weakref
@@ -52,6 +59,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..literals import quote_string
 from .guard import GuardError, Policy, vet
 from .sandbox import confine
 
@@ -140,6 +148,7 @@ class Worker:
         settings: Mapping[str, str] | None = None,
         label: str = "worker",
         readonly: int = 1,
+        snapshot: bool = False,
     ) -> None:
         self.limits = limits
         self.label = label
@@ -158,6 +167,7 @@ class Worker:
             # gateway's encoder); queries judged by the guard can use neither.
             "readonly": 2 if readonly == 2 else 1,
         }
+        self._snapshot = _Snapshot() if snapshot and database else None
         self._lock = threading.Lock()  # one query at a time; guards _child
         self._child: _Child | None = None
         self._cancelled = False
@@ -223,25 +233,32 @@ class Worker:
                 raise _timeout(self.limits.timeout)
         try:
             self._cancelled = False
-            started = time.monotonic()
-            child = self._ensure(cancel)
-            deadline += time.monotonic() - started  # starting the engine is not query time
-            request = {"sql": sql, "fmt": fmt, "policy": policy}
-            try:
-                child.send(pickle.dumps(request))
-                header = json.loads(child.receive(deadline + KILL_GRACE, cancel))
-                payload = child.receive(deadline + KILL_GRACE, cancel) if header["ok"] else b""
-            except _Overrun:
-                self._kill(f"ran past {self.limits.timeout:g} s")
-                raise _timeout(self.limits.timeout) from None
-            except _Died:
-                self._kill("cancelled" if self._cancelled else "died")
-                if self._cancelled:
-                    raise Cancelled("the query was cancelled") from None
-                raise EngineError("INTERNAL", "the engine stopped unexpectedly") from None
-            except BaseException:  # cancelled, KeyboardInterrupt: the query must not run on
-                self._kill("cancelled")
-                raise
+            request = pickle.dumps({"sql": sql, "fmt": fmt, "policy": policy})
+            for attempt in (1, 2):
+                started = time.monotonic()
+                child = self._ensure(cancel)
+                deadline += time.monotonic() - started  # starting the engine is not query time
+                try:
+                    child.send(request)
+                    header = json.loads(child.receive(deadline + KILL_GRACE, cancel))
+                    payload = child.receive(deadline + KILL_GRACE, cancel) if header["ok"] else b""
+                    break
+                except _Overrun:
+                    self._kill(f"ran past {self.limits.timeout:g} s")
+                    raise _timeout(self.limits.timeout) from None
+                except _Died:
+                    # not this query's doing: it was never read, or the process was killed
+                    # from outside (ours are _Overrun and cancel): run it once on a new one
+                    retry = child.unread() or child.killed()
+                    self._kill("cancelled" if self._cancelled else "died")
+                    if self._cancelled:
+                        raise Cancelled("the query was cancelled") from None
+                    if attempt == 1 and retry:
+                        continue
+                    raise EngineError("INTERNAL", "the engine stopped unexpectedly") from None
+                except BaseException:  # cancelled, KeyboardInterrupt: the query must not run on
+                    self._kill("cancelled")
+                    raise
         finally:
             self._lock.release()
         if header["ok"]:
@@ -255,10 +272,14 @@ class Worker:
             return self._child
         if self._child is not None:
             self._kill("exited")
+        snapshot = self._snapshot
+        config = dict(self._config)
+        if snapshot is not None:
+            config["snapshot"] = snapshot.config()
         child = _Child.spawn(self.label)
         self._child = child
         try:
-            child.send(pickle.dumps(self._config))
+            child.send(pickle.dumps(config))
             ready = json.loads(child.receive(time.monotonic() + START_TIMEOUT, cancel))
         except (_Died, _Overrun):
             self._kill("failed to start")
@@ -270,8 +291,12 @@ class Worker:
             raise
         if not ready["ok"]:
             self._kill("failed to start")
+            if snapshot is not None:
+                snapshot.tables = []  # unreadable: the next start generates the data again
             raise EngineError(ready.get("name", "INTERNAL"), ready.get("message", ""))
         self.confined = int(ready["confined"])
+        if snapshot is not None and ready.get("written"):
+            snapshot.keep(os.path.join(child.home, "snapshot"), ready["written"])
         return child
 
     def _kill(self, why: str) -> None:
@@ -282,6 +307,35 @@ class Worker:
 
 def _timeout(seconds: float) -> EngineError:
     return EngineError("TIMEOUT_EXCEEDED", f"the query ran past the {seconds:g} s limit")
+
+
+class _Snapshot:
+    """A worker's own copy of its data on disk: tables (DDL and a Native file each), written
+    once by the first process and loaded by the next ones."""
+
+    def __init__(self) -> None:
+        self.path = tempfile.mkdtemp(prefix="paid-data-")
+        self.tables: list[tuple[str, str, str]] = []  # (table, its DDL, file name)
+        self._finalizer = weakref.finalize(self, _remove, self.path)
+
+    def config(self) -> dict[str, Any]:
+        """What the child needs: where to read, or (empty tables) that it must write."""
+        return {"path": self.path, "tables": list(self.tables)}
+
+    def keep(self, written: str, tables: list[list[str]]) -> None:
+        """Move the files a first process wrote in its own directory here, then make them
+        read-only."""
+        for _, _, name in tables:
+            shutil.move(os.path.join(written, name), os.path.join(self.path, name))
+            os.chmod(os.path.join(self.path, name), 0o444)
+        os.chmod(self.path, 0o555)
+        self.tables = [(table, ddl, name) for table, ddl, name in tables]
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 class _Overrun(Exception):
@@ -299,6 +353,8 @@ class _Child:
         self, popen: subprocess.Popen[bytes], home: str, to_child: int, from_child: int
     ) -> None:
         self.popen = popen
+        self.home = home
+        self._sent = 0
         self.owner = os.getpid()  # a forked copy of the parent must not use or kill it
         self.to_child = to_child
         self.from_child = from_child
@@ -340,10 +396,29 @@ class _Child:
         self._finalizer()
 
     def send(self, data: bytes) -> None:
+        frame = _HEADER.pack(len(data)) + data
+        self._sent = len(frame)
         try:
-            _write_all(self.to_child, _HEADER.pack(len(data)) + data)
+            _write_all(self.to_child, frame)
         except OSError:
+            self._sent = -1  # the child was gone before it could read anything
             raise _Died from None
+
+    def killed(self) -> bool:
+        """True when the process ended by SIGKILL (waiting briefly for it to end)."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=1)
+        return self.popen.returncode == -signal.SIGKILL
+
+    def unread(self) -> bool:
+        """True when the child never read a byte of the last request (it died before it)."""
+        if self._sent < 0:
+            return True
+        try:
+            waiting = struct.unpack("i", fcntl.ioctl(self.to_child, termios.FIONREAD, b"\0" * 4))
+        except OSError:
+            return False
+        return bool(self._sent) and waiting[0] == self._sent
 
     def receive(self, deadline: float, cancel: threading.Event | None) -> bytes:
         (size,) = _HEADER.unpack(self._read(_HEADER.size, deadline, cancel))
@@ -413,20 +488,24 @@ def child_main() -> None:
     # chDB starts engine threads as it loads, and a thread keeps the walls in force when it
     # started: while it loads, only code and this process's own /proc entries are readable.
     home = os.getcwd()
+    snapshot = config.get("snapshot")
+    kept = [snapshot["path"]] if snapshot and snapshot["tables"] else []  # read-only
     chdb = importlib.util.find_spec("chdb")
     packages = [os.path.dirname(p) for p in (chdb.submodule_search_locations or [])] if chdb else []
     code = [sys.prefix, sys.base_prefix, *packages, "/lib", "/lib64", "/usr/lib", "/usr/lib64"]
-    confined = confine(home, [*code, f"/proc/{os.getpid()}"])
+    confined = confine(home, [*code, *kept, f"/proc/{os.getpid()}"])
     from chdb import session as chdb_session
 
-    confined = confined and confine(home)  # from here: files in `home` only, no TCP
+    confined = confined and confine(home, kept)  # from here: `home` (and the snapshot), no TCP
+    written: list[list[str]] = []
     try:
-        session = _locked_session(chdb_session.Session(), config)  # type: ignore[no-untyped-call]
+        session = chdb_session.Session()  # type: ignore[no-untyped-call]
+        written = _locked_session(session, config)
     except Exception as exc:
         error = parse_error(str(exc))
         _send(replies, {"ok": False, "name": error.name, "message": error.message})
         os._exit(1)
-    _send(replies, {"ok": True, "confined": confined})
+    _send(replies, {"ok": True, "confined": confined, "written": written})
     while True:
         try:
             request = pickle.loads(_read_frame(requests))
@@ -440,15 +519,53 @@ def child_main() -> None:
         _send(replies, header, payload)
 
 
-def _locked_session(session: Any, config: dict[str, Any]) -> Any:
-    for sql in config["setup"]:
-        session.query(sql, "TSVRaw")
+def _locked_session(session: Any, config: dict[str, Any]) -> list[list[str]]:
+    """Create the data (from the snapshot if there is one), fix the settings, lock down;
+    returns the tables written to a new snapshot, if one was asked for."""
+    snapshot = config.get("snapshot")
+    database = config["database"]
+    written: list[list[str]] = []
+    if snapshot and snapshot["tables"]:
+        session.query(f"CREATE DATABASE `{database}`", "TSVRaw")
+        for table, ddl, name in snapshot["tables"]:
+            session.query(ddl, "TSVRaw")
+            path = quote_string(os.path.join(snapshot["path"], name))
+            session.query(
+                f"INSERT INTO `{database}`.`{table}` SELECT * FROM file({path}, Native)", "TSVRaw"
+            )
+    else:
+        for sql in config["setup"]:
+            session.query(sql, "TSVRaw")
+        if snapshot:
+            written = _write_snapshot(session, database)
     for name, value in config["settings"].items():
         session.query(f"SET {name} = {value}", "TSVRaw")
     if config["database"]:
         session.query(f"USE `{config['database']}`", "TSVRaw")
     session.query(f"SET readonly = {int(config.get('readonly', 1))}", "TSVRaw")
-    return session
+    return written
+
+
+def _write_snapshot(session: Any, database: str) -> list[list[str]]:
+    """Write each table of `database` to `snapshot/<n>.native` in this process's directory;
+    returns [table, DDL, file name] for each."""
+    os.mkdir("snapshot")
+    listing = session.query(
+        "SELECT name, create_table_query FROM system.tables "
+        f"WHERE database = {quote_string(database)} ORDER BY name",
+        "JSONCompactEachRow",
+    ).bytes()
+    tables = [json.loads(line) for line in bytes(listing).decode().splitlines() if line]
+    written = []
+    for number, (table, ddl) in enumerate(tables):
+        name = f"{number}.native.zst"  # zstd, told by the extension
+        path = quote_string(os.path.join(os.getcwd(), "snapshot", name))
+        session.query(
+            f"INSERT INTO FUNCTION file({path}, Native) SELECT * FROM `{database}`.`{table}`",
+            "TSVRaw",
+        )
+        written.append([table, ddl, name])
+    return written
 
 
 def _answer(

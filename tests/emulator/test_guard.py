@@ -24,6 +24,7 @@ from paid_dbapi.emulator.guard import (
     function_allowed,
     vet,
 )
+from paid_dbapi.emulator.worker import EngineError
 from tests.emulator.conftest import query
 
 TABLE_FUNCTIONS = ["file('/etc/passwd', 'LineAsString')", "url('http://127.0.0.1:1/x', CSV)",
@@ -615,3 +616,174 @@ def test_the_verdict_follows_the_parts(
     else:
         canonical = vet(sql, VIEWS_POLICY, run)
         assert vet(canonical, VIEWS_POLICY, run) == canonical
+
+
+# -- virtual columns: asked of ClickHouse itself, on every kind of table it can build ----------
+
+_VIRTUAL_PROBES = """
+import json
+from chdb import session
+s = session.Session()
+s.query("CREATE DATABASE d")
+for ddl in ("m (a Int8) ENGINE = Memory", "t (a Int8) ENGINE = MergeTree ORDER BY a",
+            "l (a Int8) ENGINE = Log", "f (a Int8) ENGINE = File(CSV)"):
+    s.query(f"CREATE TABLE d.{ddl}")
+s.query("CREATE VIEW d.v AS SELECT a FROM d.m")
+names = set()
+for table in ("d.m", "d.t", "d.l", "d.f", "d.v", "url('http://x/y.csv', CSV, 'a Int8')",
+              "remote('127.0.0.1', d, t)"):
+    out = s.query(f"DESCRIBE TABLE {table} SETTINGS describe_include_virtual_columns = 1", "JSON")
+    names |= {row["name"] for row in json.loads(out.bytes())["data"] if row["is_virtual"]}
+print(json.dumps(sorted(names)))
+"""
+
+
+@pytest.fixture(scope="module")
+def virtual_columns() -> list[str]:
+    """Every virtual column ClickHouse (chDB) lists on MergeTree, Memory, Log, File, URL,
+    View and remote tables, asked in a process of its own."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _VIRTUAL_PROBES], capture_output=True,
+                         text=True, timeout=120, check=True)  # fmt: skip
+    names: list[str] = json.loads(out.stdout)
+    assert {"_database", "_table", "_part", "_partition_id", "_row_exists", "_block_number",
+            "_part_offset", "_sample_factor", "_shard_num", "_file", "_path"} <= set(names)  # fmt: skip
+    return names
+
+
+def test_no_view_column_looks_virtual(virtual_columns: list[str]) -> None:
+    from paid_dbapi.emulator.schema import VIEWS
+
+    documented = {name for _, columns in VIEWS.values() for name, _, _ in columns}
+    assert not documented & set(virtual_columns)
+    assert not [name for name in documented if name.startswith("_")]
+
+
+VIRTUAL_POSITIONS = [
+    "SELECT {c} FROM fact_signal",
+    "SELECT `{c}` FROM fact_signal",
+    "SELECT s.{c} FROM fact_signal AS s",
+    "SELECT fact_signal.{c} FROM fact_signal",
+    "SELECT count() FROM fact_signal WHERE toString({c}) != ''",
+    "SELECT x FROM (SELECT {c} AS x FROM fact_signal)",
+    "WITH q AS (SELECT {c} AS x FROM dim_customer) SELECT x FROM q",
+    "SELECT count() FROM fact_signal AS a JOIN fact_cost AS b ON toString(a.{c}) = toString(b.{c})",
+    "SELECT count() FROM fact_signal AS a JOIN fact_cost AS b USING ({c})",
+    "SELECT COLUMNS({c}, signal_id) FROM fact_signal",
+    "SELECT * REPLACE (toString({c}) AS signal_name) FROM fact_signal",
+    "SELECT * APPLY(x -> {c}) FROM fact_signal",
+    "SELECT COLUMNS(signal_id) APPLY(x -> concat(toString(x), toString({c}))) FROM fact_signal",
+    "SELECT {c}",
+    "SELECT 1 FROM fact_signal GROUP BY {c}",
+    "SELECT 1 FROM fact_signal ORDER BY {c}",
+    "SELECT count() FROM fact_signal WHERE signal_id IN (SELECT signal_id FROM fact_signal WHERE toString({c}) = '')",
+]  # fmt: skip
+
+
+def verdict(sql: str, run: Callable[[str], str]) -> tuple[str, str]:
+    """("accepted", canonical), ("guard", code and message) or ("engine", ClickHouse's error)."""
+    try:
+        return "accepted", vet(sql, VIEWS_POLICY, run)
+    except GuardError as exc:
+        return "guard", f"{exc.code}: {exc.message}"
+    except EngineError as exc:
+        return "engine", exc.name
+
+
+def test_every_virtual_column_is_refused_everywhere(
+    run: Callable[[str], str], virtual_columns: list[str]
+) -> None:
+    for column in virtual_columns:
+        for position in VIRTUAL_POSITIONS:
+            sql = position.format(c=column)
+            kind, text = verdict(sql, run)
+            # refused, or not even a column that ClickHouse resolves on these tables
+            assert (kind, text) in (
+                ("guard", f"UNKNOWN_COLUMN: {column} is not a column of the views"),
+                ("engine", "UNKNOWN_IDENTIFIER"),
+            ), (sql, kind, text)
+    common = [verdict(position.format(c="_database"), run)[0] for position in VIRTUAL_POSITIONS]
+    assert common == ["guard"] * len(VIRTUAL_POSITIONS)  # every table has _database
+
+
+def test_virtual_columns_are_refused_over_http(acme: httpx.Client) -> None:
+    for sql in ("SELECT _database FROM fact_signal", "SELECT _table FROM dim_customer LIMIT 1",
+                "SELECT * APPLY(x -> _database) FROM dim_organization"):  # fmt: skip
+        r = query(acme, sql)
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "UNKNOWN_COLUMN"
+        assert "paid_org" not in r.text
+
+
+def test_matchers_never_expand_to_virtual_columns(acme: httpx.Client) -> None:
+    from paid_dbapi.emulator.schema import VIEWS
+
+    documented = [name for name, _, _ in VIEWS["dim_customer"][1]]
+    for sql in ("SELECT * FROM dim_customer LIMIT 1", "SELECT COLUMNS('.*') FROM dim_customer LIMIT 1",
+                "SELECT c.* FROM dim_customer AS c LIMIT 1",
+                "SELECT * APPLY(toString) FROM dim_customer LIMIT 1"):  # fmt: skip
+        r = query(acme, sql)
+        assert r.status_code == 200, r.text
+        assert [c["name"].removeprefix("toString(").removesuffix(")")
+                for c in r.json()["columns"]] == documented  # fmt: skip
+    r = query(acme, "SELECT COLUMNS('^_') FROM dim_customer")
+    assert r.status_code == 400
+    assert r.json()["code"] != "INTERNAL_ERROR"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 AS _x, _x + 1 AS _y",
+        "SELECT _n FROM (SELECT count() AS _n FROM fact_signal)",
+        "WITH _c AS (SELECT signal_name AS _s FROM fact_signal) SELECT _s FROM _c LIMIT 1",
+        "WITH 'x' AS _database SELECT _database FROM fact_signal LIMIT 1",
+        "SELECT arrayMap(_x -> _x * 2, [1, 2]) AS _doubled",
+        "SELECT signal_name AS _table FROM fact_signal LIMIT 1",
+        "SELECT data._private::String FROM fact_signal LIMIT 1",
+        "SELECT * APPLY(_v -> toString(_v)) FROM (SELECT 1 AS _a)",
+        "SELECT count() FROM (SELECT 1 AS _k) AS a JOIN (SELECT 1 AS _k) AS b USING (_k)",
+    ],
+)
+def test_user_names_starting_with_underscore_pass(acme: httpx.Client, sql: str) -> None:
+    r = query(acme, sql)
+    assert r.status_code == 200, r.text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    expression=expressions(),
+    column=st.sampled_from(["_database", "_table", "signal_name", "_alias"]),
+    place=st.sampled_from(["select", "where", "subquery", "cte", "apply"]),
+)
+def test_virtual_columns_are_refused_wherever_they_are_put(
+    run: Callable[[str], str], expression: tuple[str, bool], column: str, place: str
+) -> None:
+    """A generated query, with one column reference placed somewhere: refused exactly when
+    that reference reads a virtual column (`_alias` is always the user's own alias)."""
+    text, bad = expression
+    ref = f"toString({column})"
+    base = "fact_signal"
+    sql = (
+        "WITH 'a' AS _alias, 1 AS x"
+        + {
+            "select": f" SELECT {text}, {ref} FROM {base}",
+            "where": f" SELECT {text} FROM {base} WHERE {ref} != ''",
+            "subquery": f" SELECT {text} FROM {base} WHERE signal_name IN (SELECT {ref} FROM {base})",
+            "cte": f", q AS (SELECT {ref} AS r FROM {base}) SELECT {text} FROM {base}, q",
+            "apply": f" SELECT {text}, COLUMNS(signal_name) APPLY(v -> concat(v, {ref})) FROM {base}",
+        }[place]
+    )
+    virtual = column in ("_database", "_table")
+    kind, text = verdict(sql, run)
+    if kind == "guard":
+        assert bad or (virtual and text.startswith("UNKNOWN_COLUMN")), (sql, text)
+    elif kind == "engine":  # ClickHouse could not resolve it (a generated type error)
+        assert text not in ("UNKNOWN_IDENTIFIER", "INTERNAL"), (sql, text)
+    else:
+        assert not bad, sql
+        assert not virtual, sql
+        assert vet(text, VIEWS_POLICY, run) == text

@@ -241,3 +241,35 @@ def test_errors_reveal_nothing_internal(emulator: Emulator) -> None:
     for internal in (database, "123e4567", "0x7f3a9c0012f0", "/var/lib", "version", "26.9"):
         assert internal not in text
     assert "fact_signal" in text
+
+
+def test_a_killed_organization_worker_answers_the_next_query_from_its_snapshot(
+    emulator: Emulator, server_url: str, org_keys: dict[str, str]
+) -> None:
+    """SIGKILL an organization's engine: its next query answers 200 with the same rows within
+    a few seconds (loaded from the snapshot, not generated again); other organizations are
+    untouched."""
+    import signal
+
+    emulator.start(["globex", "initech"])
+    worker = emulator.app.engine.worker(org(emulator, "globex"))
+    other = emulator.app.engine.worker(org(emulator, "initech"))
+    sql = (
+        "SELECT signal_name, count(), sum(cityHash64(signal_id)) FROM fact_signal "
+        "GROUP BY signal_name ORDER BY signal_name"
+    )
+    headers = {"Authorization": f"Bearer {org_keys['globex']}"}
+    with httpx.Client(base_url=server_url, headers=headers, timeout=60) as client:
+        before = client.post("/query", json={"query": sql})
+        assert before.status_code == 200
+        pid, other_pid = worker.pid, other.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        started = time.monotonic()
+        after = client.post("/query", json={"query": sql})
+        elapsed = time.monotonic() - started
+    assert after.status_code == 200, after.text
+    assert after.json()["rows"] == before.json()["rows"]
+    assert elapsed < 5, elapsed
+    assert worker.pid not in (None, pid)
+    assert other.pid == other_pid

@@ -226,3 +226,74 @@ def test_a_forked_copy_of_the_parent_starts_its_own_worker(worker: Worker) -> No
     assert os.waitstatus_to_exitcode(status) == 0
     assert worker.pid == before
     assert worker.query("SELECT 2").row_texts == ["[2]"]
+
+
+# -- a replaced worker loads its snapshot instead of running its setup again -----------------
+
+#: Rows that differ on every run of the setup: only a reload can bring back the same ones.
+RANDOM_SETUP = [
+    "CREATE DATABASE own",
+    "CREATE TABLE own.t (id UUID, n Int64, j JSON, d Decimal(38, 10), s LowCardinality(String)) "
+    "ENGINE = Memory",
+    "INSERT INTO own.t SELECT generateUUIDv4(), number, toJSONString(map('k', number)), "
+    "toDecimal128(number, 10) / 7, toString(rand() % 3) FROM numbers(5000)",
+]
+
+
+def test_a_killed_worker_comes_back_with_the_same_rows_without_running_setup() -> None:
+    w = Worker(RANDOM_SETUP, limits=LIMITS, database="own", snapshot=True)
+    try:
+        sql = "SELECT * FROM t ORDER BY n"
+        first = w.query_bytes(sql, "TSV")
+        pid = w.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        started = time.monotonic()
+        again = w.query_bytes(sql, "TSV")
+        elapsed = time.monotonic() - started
+        assert w.pid not in (None, pid)
+        assert again == first  # generateUUIDv4() and rand() would differ if setup ran again
+        assert elapsed < 5
+        types = w.query_bytes("SELECT toTypeName(d), toTypeName(j), toTypeName(s) FROM t LIMIT 1",
+                              "TSV")  # fmt: skip
+        assert types == b"Decimal(38, 10)\tJSON\tLowCardinality(String)\n"
+    finally:
+        w.close()
+
+
+def test_the_snapshot_is_read_only_and_private_to_its_worker() -> None:
+    mine = Worker(RANDOM_SETUP, limits=LIMITS, database="own", snapshot=True)
+    other = Worker(RANDOM_SETUP, limits=LIMITS, database="own", snapshot=True, readonly=2)
+    try:
+        mine.start()
+        other.start()
+        assert mine._snapshot is not None
+        assert other._snapshot is not None
+        theirs = Path(other._snapshot.path)
+        files = sorted(theirs.iterdir())
+        assert [f.name for f in files] == ["0.native.zst"]
+        assert oct(files[0].stat().st_mode & 0o777) == "0o444"
+        assert oct(theirs.stat().st_mode & 0o777) == "0o555"
+        # a restarted worker reads its own snapshot; trusted SQL, no guard
+        other.close()
+        assert other.query("SELECT count() FROM t").row_texts == ['["5000"]']
+        own = Path(mine._snapshot.path) / "0.native.zst"
+        for sql in (
+            f"SELECT count() FROM file('{files[0]}', Native)",  # another worker's data
+            f"INSERT INTO FUNCTION file('{own}', Native) SELECT * FROM t",
+        ):
+            assert engine_error(mine, sql).name != "UNKNOWN"
+        if other.confined:  # the kernel, not only readonly, keeps the files unwritten
+            for sql in (
+                f"INSERT INTO FUNCTION file('{theirs / 'x.native'}', Native) SELECT 1",
+                f"SELECT count() FROM file('{own}', Native)",
+            ):
+                with pytest.raises(EngineError):
+                    other.query(sql)
+        # the guard never lets a client name a file at all
+        with pytest.raises(GuardError) as info:
+            mine.query(f"SELECT * FROM file('{own}', Native)", policy=VIEWS_POLICY)
+        assert info.value.code == "FORBIDDEN_TABLE_FUNCTION"
+    finally:
+        mine.close()
+        other.close()
