@@ -7,7 +7,10 @@ string, []string and maps, and errors. It runs once; values are compared with pa
 
 Today clickhouse-go's HTTP connection starts with `SELECT displayName(), version(), revision(),
 timezone()`, which the gateway refuses (497, displayName() not allowed), so every query fails
-before it is sent: the tests that need a connection are marked gateway_bug.
+before it is sent: the tests that need a connection are marked gateway_bug. With that query
+answered locally, the client still reads no rows: it sends `client_protocol_version` and decodes
+Native as written for that revision (per-column serialization info), which the gateway's
+encoder ignores.
 """
 
 from __future__ import annotations
