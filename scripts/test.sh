@@ -17,6 +17,8 @@ echo "== main environment (SQLAlchemy 2.x, pandas 3.x, polars)"
 venv .venv -e ".[emulator,test]" "pandas>=3" "sqlalchemy>=2.1"
 # the official Node.js ClickHouse client, for tests/gateway (pinned by its package-lock.json)
 npm ci --prefix tests/gateway/node --no-audit --no-fund --silent
+# the real JDBC driver harness (tests/gateway/test_jdbc.py), built once, fetched from Maven Central
+./scripts/build-clients.sh
 .venv/bin/ruff check .
 .venv/bin/mypy --strict paid_dbapi paid_sqlalchemy
 .venv/bin/pytest --ignore=tests/superset "$@"
