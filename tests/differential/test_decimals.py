@@ -66,7 +66,7 @@ def test_js_text_matches_javascripts_published_examples() -> None:
 def significant_digits_at_scale(text: str, scale: int) -> int:
     """Digits from the first non-zero one down to the column's scale."""
     value = Decimal(text).scaleb(scale, context=WIDE).to_integral_value(context=WIDE)
-    return 0 if value == 0 else len(str(abs(value)))
+    return 0 if value == 0 else len(str(abs(int(value))))
 
 
 @st.composite
