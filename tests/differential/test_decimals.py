@@ -201,3 +201,16 @@ def test_error_mode_and_the_exact_option() -> None:
             warnings.simplefilter("error")
             cur.execute(sql)
         assert cur.imprecise_columns == ("big",)
+
+
+def test_on_precision_is_a_url_option_and_checked() -> None:
+    from paid_dbapi.urls import connect_args_from_url
+
+    assert connect_args_from_url("paid+demo://?on_precision=error") == {
+        "on_precision": "error",
+        "demo": True,
+    }
+    with pytest.raises(paid_dbapi.InterfaceError, match="on_precision"):
+        connect_args_from_url("paid+demo://?on_precision=loud")
+    with pytest.raises(paid_dbapi.InterfaceError, match="on_precision must be one of"):
+        paid_dbapi.connect(demo=True, on_precision="loud")
