@@ -36,6 +36,20 @@ def conn() -> Iterator[paid_dbapi.Connection]:
         yield connection
 
 
+@pytest.fixture(scope="session")
+def exact_emulator() -> Emulator:
+    """The emulator sending every Decimal digit, for tests of values a double cannot carry
+    (it shares the default emulator's engine processes)."""
+    return Emulator(exact_decimals=True)
+
+
+def exact_connect(**kwargs: object) -> paid_dbapi.Connection:
+    """A connection to an in-process emulator that sends every Decimal digit (the service
+    sends Decimals through a double), with `on_precision="ignore"`: its digits are exact."""
+    kwargs.setdefault("on_precision", "ignore")
+    return connect_to(Emulator(exact_decimals=True), **kwargs)
+
+
 def connect_to(emulator: Emulator, org: str = "acme", **kwargs: object) -> paid_dbapi.Connection:
     """A connection to `emulator` in-process as `org`."""
     return paid_dbapi.connect(

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import paid_dbapi
+from tests.conftest import exact_connect
 from tests.differential import examples
 from tests.differential.generate import TYPES, BFloat16, Float32
 from tests.differential.oracle import Oracle
@@ -33,7 +34,9 @@ def oracle() -> Iterator[Oracle]:
 
 @pytest.fixture(scope="module")
 def cursor() -> Iterator[paid_dbapi.Cursor]:
-    with paid_dbapi.connect(demo=True) as conn:
+    """The emulator sends every Decimal digit here; the service's double is tested in
+    test_decimals."""
+    with exact_connect() as conn:
         yield conn.cursor()
 
 

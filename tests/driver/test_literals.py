@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import paid_dbapi
 from paid_dbapi.literals import bind_parameters, render_literal
+from tests.conftest import exact_connect
 from tests.differential import examples
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -82,7 +83,8 @@ VALUES = st.one_of(SCALARS, SCALARS, ARRAYS, MAPS, TUPLES)
 
 @pytest.fixture(scope="module")
 def cursor() -> Iterator[paid_dbapi.Cursor]:
-    with paid_dbapi.connect(demo=True) as conn:
+    """Decimals of every digit must survive: the emulator is asked to send them exactly."""
+    with exact_connect() as conn:
         yield conn.cursor()
 
 

@@ -13,6 +13,7 @@ import pytest
 
 import paid_dbapi
 from paid_dbapi.types import make_converter, parse_text, parse_type
+from tests.conftest import exact_connect
 
 
 @pytest.mark.parametrize(
@@ -230,10 +231,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("expr", "expected", "type_code"), CASES, ids=[c[0][:40] for c in CASES])
-def test_values_come_back_exact(
-    conn: paid_dbapi.Connection, expr: str, expected: object, type_code: str
-) -> None:
-    cur = conn.cursor()
+def test_values_come_back_exact(expr: str, expected: object, type_code: str) -> None:
+    cur = exact_connect().cursor()  # every Decimal digit sent: the service's double is not here
     cur.execute(f"SELECT {expr} AS v")
     (value,) = cur.fetchone() or (object(),)
     assert cur.description is not None
@@ -266,9 +265,10 @@ def same(a: object, b: object) -> bool:
     return a == b
 
 
-def test_38_digit_decimal_survives_the_json_body(conn: paid_dbapi.Connection) -> None:
-    """A 38-digit Decimal arrives as a JSON number; a float parse would lose digits."""
-    cur = conn.cursor()
+def test_38_digit_decimal_survives_the_json_body() -> None:
+    """A 38-digit Decimal sent with every digit (the exact emulator) arrives as a JSON number;
+    a float parse in the driver would lose digits."""
+    cur = exact_connect().cursor()
     cur.execute("SELECT toDecimal128('9999999999999999999999999999.9999999999', 10)")
     (value,) = cur.fetchone() or (None,)
     assert value == Decimal("9999999999999999999999999999.9999999999")

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 import paid_dbapi
 from paid_dbapi import DataError, TruncatedResultWarning
 from paid_dbapi.emulator import DEMO_BASE_URL, Emulator
-from tests.conftest import connect_to
+from tests.conftest import connect_to, exact_connect
 
 PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
 STR = "str" if PANDAS3 else "object"  # pandas 3's string dtype
@@ -43,7 +43,7 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
     "int128": ("toInt128('-170141183460469231731687303715884105728')", {"arrow": "large_string", "fetch_df": STR, "fetch_polars": "String", "pl_read_database": "Int128", "*": "object"}),
     "float64": ("toFloat64(0.1)", {"arrow": "double", "fetch_polars": "Float64", "pl_read_database": "Float64", "*": "float64"}),
     "float32": ("toFloat32(0.5)", {"arrow": "float", "fetch_df": "float32", "fetch_polars": "Float32", "pl_read_database": "Float32", "*": "float64"}),
-    "decimal": ("toDecimal128('12345678901234567890123456.123456789012', 12)", {"arrow": "decimal128(38, 12)", "fetch_polars": "Decimal(precision=38, scale=12)", "pl_read_database": "Decimal(precision=38, scale=12)", "read_sql_query": "float64", "*": "object"}),
+    "decimal": ("toDecimal128('123.456789012', 12)", {"arrow": "decimal128(38, 12)", "fetch_polars": "Decimal(precision=38, scale=12)", "pl_read_database": "Decimal(precision=38, scale=12)", "read_sql_query": "float64", "*": "object"}),
     "bool": ("true", {"arrow": "bool", "fetch_polars": "Boolean", "pl_read_database": "Boolean", "*": "bool"}),
     "string": ("'x'", {"arrow": "large_string", "fetch_polars": "String", "pl_read_database": "String", "*": STR}),
     "low_cardinality": ("CAST('a', 'LowCardinality(Nullable(String))')", {"arrow": "large_string", "fetch_polars": "String", "pl_read_database": "String", "*": STR}),
@@ -184,8 +184,9 @@ def test_polars_read_database(via: str, engine: sa.engine.Engine, exact: dict[st
 
 
 def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
-    """What Python objects cannot hold, Arrow does: nanoseconds and 76-digit Decimals."""
-    with paid_dbapi.connect(demo=True) as conn:
+    """What Python objects cannot hold, Arrow does: nanoseconds and 76-digit Decimals (sent
+    with every digit by the exact emulator; the service rounds them through a double)."""
+    with exact_connect() as conn:
         table = (
             conn.cursor()
             .execute(
@@ -205,7 +206,7 @@ def test_arrow_keeps_nanoseconds_and_wide_decimals() -> None:
     assert table["tm"][0].value == -((12 * 3600 + 34 * 60 + 56) * 10**9 + 123456789)
     wide = Decimal("-1234567890123456789012345678901234.5678901234567890123456789012345678901")
     assert table["wide"][0].as_py() == wide
-    with paid_dbapi.connect(demo=True) as conn:
+    with exact_connect() as conn:
         frame = conn.cursor().execute("SELECT toDecimal256('1.5', 40) AS wide").fetch_polars()
     assert frame["wide"].to_list() == ["1.5" + "0" * 39]  # polars' Decimal stops at 38 digits
 
@@ -396,7 +397,7 @@ def test_ten_thousand_decimals_keep_every_digit() -> None:
         "toString(cityHash64(number + 1) % 100000000), '.', leftPad(toString(cityHash64(number + 2) % 1000000000000), 12, '0')), 12) AS x "
         "FROM (SELECT arrayJoin(range(10000)) AS number))"
     )
-    with paid_dbapi.connect(demo=True) as conn:
+    with exact_connect() as conn:  # every digit sent: the service's double would round them
         cur = conn.cursor()
         table = cur.execute(sql).fetch_arrow_table()
         frame = cur.execute(sql).fetch_df()

@@ -51,9 +51,10 @@ def logs() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def emulator_url(logs: Path) -> Iterator[str]:
-    """`paid-emulator serve` on a free loopback port (the service's limits: 10,000 rows)."""
+    """`paid-emulator serve` on a free loopback port (the service's limits: 10,000 rows), sending
+    every Decimal digit: these suites hold the gateway's bytes to ClickHouse's own."""
     process, url = start(
-        [str(BIN / "paid-emulator"), "serve", "--port", "0"],
+        [str(BIN / "paid-emulator"), "serve", "--port", "0", "--exact-decimals"],
         r"serving (http://\S+)",
         logs / "emulator.log",
     )
