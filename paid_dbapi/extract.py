@@ -74,6 +74,9 @@ class Extract:
         self.description: tuple[Description, ...] | None = None
         #: Number of requests made so far.
         self.pages = 0
+        #: Decimal columns that, on any page, held values the service's double may have
+        #: rounded (see `Cursor.imprecise_columns`).
+        self.imprecise_columns: set[str] = set()
 
     def _page_sql(self, last: tuple[Any, ...] | None, limit: int) -> str:
         columns = ", ".join(quote_identifier(k) for k in self.key)
@@ -135,6 +138,7 @@ class Extract:
                 self.description = cursor.description
                 positions = self._key_positions(cursor.description)
             rows = cursor.fetchall()
+            self.imprecise_columns.update(cursor.imprecise_columns)
             if cursor.truncated:  # the server's cap is below our page size: adopt it
                 limit = max(1, len(rows) - 1)
             keys = [tuple(row[p] for p in positions) for row in rows]

@@ -109,6 +109,7 @@ class Session:
         self.err = err
         self.quiet = quiet
         self.on_truncation = "warn"
+        connection.on_precision = "ignore"  # said in the session's own words (`precision_note`)
         #: Table layout: False (rows), True (a block per record, psql's \x) or None (blocks
         #: when the table is wider than the terminal).
         self.expanded: bool | None = False
@@ -139,6 +140,7 @@ class Session:
             return EXIT_ERROR
         self.print_rows(cursor.description, rows)
         self.footer(len(rows), started, cursor.elapsed_ms)
+        self.precision_note(cursor.imprecise_columns)
         if cursor.truncated:
             self.err.write(
                 f"warning: result truncated at {len(rows)} rows by the server's row cap; "
@@ -165,7 +167,18 @@ class Session:
 
         self.print_rows(extract.description, counted())
         self.footer(count, started, None, f", {extract.pages} pages")
+        self.precision_note(sorted(extract.imprecise_columns))
         return 0
+
+    def precision_note(self, columns: Sequence[str]) -> None:
+        """Say which Decimal columns the service's double may have rounded, and the remedy."""
+        if columns:
+            remedy = ", ".join(f"toString({name})" for name in columns)
+            self.err.write(
+                f"note: Decimal values in {', '.join(columns)} have 16 or more significant "
+                f"digits; the service sends Decimals through a double, so they may be rounded: "
+                f"select {remedy} for every digit\n"
+            )
 
     def print_rows(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> None:
         """Write a result in the session's format (and, for a table, its layout)."""

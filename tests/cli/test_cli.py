@@ -58,6 +58,17 @@ def test_piped_default_is_tsv_with_footer() -> None:
     assert "generating" not in r.stderr  # no status line when standard error is not a terminal
 
 
+def test_a_decimal_the_service_may_have_rounded_gets_a_note_not_a_traceback() -> None:
+    r = run("--demo", "SELECT toDecimal128('1234567890123456789012345678.9012345678', 10) AS d")
+    assert r.returncode == 0, r.stderr
+    nearest = f"{Decimal(repr(float(Decimal('1234567890123456789012345678.9012345678')))):.10f}"
+    assert r.stdout.splitlines() == ["d", nearest]  # the double the service sends, at the scale
+    assert "note: Decimal values in d have 16 or more significant digits" in r.stderr
+    assert "select toString(d) for every digit" in r.stderr
+    assert "PrecisionWarning" not in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_json_is_machine_exact(served: list[str]) -> None:
     r = run(*served, "--format", "json", QUERY)
     (obj,) = json.loads(r.stdout)

@@ -11,6 +11,7 @@ import base64
 import gzip
 import io
 import json
+from decimal import Decimal
 
 import chdb
 import httpx
@@ -351,3 +352,25 @@ def test_exists_of_a_table_missing_from_the_catalog_answers_0(http: httpx.Client
 def test_exists_outside_the_gateways_database_stays_refused(http: httpx.Client, sql: str) -> None:
     """Only the gateway's own database is known whole; elsewhere the guard's refusal stands."""
     assert ask(http, sql).headers["x-clickhouse-exception-code"] == "60"
+def test_decimals_as_the_service_sends_them() -> None:
+    """In front of the service's form, the gateway encodes the Decimal that arrived: the double
+    nearest the stored value, at the column's scale (a ClickHouse client sees no warning, so
+    the README tells it to select toString(col) for every digit)."""
+    from paid_dbapi.emulator import DEMO_BASE_URL, Emulator
+    from paid_dbapi.gateway import Gateway, Upstream, serve
+
+    emulator = Emulator()  # in-process, Decimals through a double as the service sends them
+    upstream = Upstream(DEMO_BASE_URL, transport=emulator.transport(), max_retries=0)
+    gateway = Gateway(upstream)
+    sql = ("SELECT toDecimal128('1234567890123456789012345678.9012345678', 10) AS d, "
+           "toString(toDecimal128('1234567890123456789012345678.9012345678', 10)) AS s")  # fmt: skip
+    try:
+        with serve(gateway) as url:
+            answer = httpx.post(url, content=f"{sql} FORMAT TSV".encode(), timeout=60,
+                                auth=("default", emulator.keys()["acme"]))  # fmt: skip
+    finally:
+        gateway.close()
+        upstream.close()
+    assert answer.status_code == 200, answer.text
+    nearest = f"{Decimal(repr(float(Decimal('1234567890123456789012345678.9012345678')))):f}"
+    assert answer.text == f"{nearest}\t1234567890123456789012345678.9012345678\n"
