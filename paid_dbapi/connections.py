@@ -72,6 +72,7 @@ class LimitedH11Protocol(H11Protocol):
         self._serving = False  # uvicorn's connection_made has run
         self._header_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        self._early: list[bytes] = []  # decrypted before start_tls returned to us
 
     # -- admission -----------------------------------------------------------------------
 
@@ -113,6 +114,9 @@ class LimitedH11Protocol(H11Protocol):
         self._serving = True
         super().connection_made(transport)
         self._header_timer = self.loop.call_later(self.limits.header_timeout, self._header_late)
+        early, self._early = b"".join(self._early), []
+        if early:
+            self.data_received(early)
 
     def _release(self) -> None:
         if self._address is not None:
@@ -130,6 +134,9 @@ class LimitedH11Protocol(H11Protocol):
     # -- timeouts ------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if not self._serving:  # TLS may hand over a request before the handshake's waiter
+            self._early.append(data)
+            return
         if self._header_timer is None and self.conn.their_state is h11.IDLE:
             # the first bytes of a next request on a kept-alive connection
             self._header_timer = self.loop.call_later(self.limits.header_timeout, self._header_late)
