@@ -1,7 +1,8 @@
 """Serving an ASGI app with uvicorn in a background thread, and reading request bodies.
 
-Shared by the emulator and the gateway: both answer from a bound socket in this process and
-read a request body under a cap before answering.
+Shared by the emulator and the gateway: both answer from a bound socket in this process,
+under the connection limits of `server_limits`, and read a request body under a cap before
+answering.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
+from .server_limits import DEFAULT_LIMITS, ServerLimits, fit_descriptors
+
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 START_TIMEOUT = 15.0
@@ -20,11 +23,15 @@ START_TIMEOUT = 15.0
 
 async def read_body(receive: Receive, limit: int) -> bytes | None:
     """The request body, or None past `limit` (the rest is read and dropped, so the client
-    sees an answer rather than a reset connection; a body endlessly long is cut off)."""
+    sees an answer rather than a reset connection; a body endlessly long is cut off), or None
+    when the client is gone before its end (a part of a body is never taken for the whole;
+    nobody reads the answer then)."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= limit:
@@ -58,18 +65,33 @@ def serve_in_thread(
     name: str,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    limits: ServerLimits = DEFAULT_LIMITS,
 ) -> Iterator[str]:
-    """Serve `app` on the bound `sock` until the block exits; yields `host:port` for a URL."""
+    """Serve `app` on the bound `sock` until the block exits; yields `host:port` for a URL.
+
+    TLS, when given a certificate, starts in the connection protocol after admission (see
+    `connections`), not in uvicorn.
+    """
     import uvicorn
 
+    from .connections import protocol_class, tls_context
+
     host, port = sock.getsockname()[:2]
+    tls = tls_context(ssl_certfile, ssl_keyfile) if ssl_certfile and ssl_keyfile else None
+    limits = fit_descriptors(limits)
     config = uvicorn.Config(
         app,
+        http=protocol_class(limits, tls),
+        ws="none",
         log_level="warning",
         lifespan="off",
         access_log=False,  # access lines would show query strings, which may carry secrets
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
+        # uvicorn annotates these two as int; it passes them to call_later and asyncio.timeout
+        timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]
+        timeout_graceful_shutdown=limits.shutdown_timeout,  # type: ignore[arg-type]
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+        # requests still running after their clients left count too: 503 beyond the cap
+        limit_concurrency=limits.max_connections + 1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

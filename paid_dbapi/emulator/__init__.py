@@ -16,6 +16,7 @@ from typing import TextIO
 
 import httpx
 
+from ..server_limits import DEFAULT_LIMITS, ServerLimits
 from ..serving import serve_in_thread
 from .app import PREFIX, App, Transport
 from .data import Dataset, demo_keys, load
@@ -81,12 +82,17 @@ class Emulator:
 
     @contextlib.contextmanager
     def serve(
-        self, host: str = "127.0.0.1", port: int = 0, *, sock: socket.socket | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        sock: socket.socket | None = None,
+        limits: ServerLimits = DEFAULT_LIMITS,
     ) -> Iterator[str]:
-        """Serve over HTTP in a background thread (on `sock` if given, from `listen`); yields
-        the base URL."""
+        """Serve over HTTP in a background thread (on `sock` if given, from `listen`) under the
+        connection `limits`; yields the base URL."""
         sock = sock or listen(host, port)
-        with serve_in_thread(self.app, sock, name="the emulator") as address:
+        with serve_in_thread(self.app, sock, name="the emulator", limits=limits) as address:
             yield f"http://{address}{PREFIX}"
 
 

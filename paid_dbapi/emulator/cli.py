@@ -8,6 +8,7 @@ import sys
 import time
 
 from .. import __version__
+from ..server_limits import add_arguments, from_arguments
 from . import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_RESULT_BYTES,
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="send every Decimal digit (the service, and the default, send Decimals through a "
         "double, printed as JavaScript does)",
     )
+    add_arguments(serve)
     return parser
 
 
@@ -95,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, key in demo_keys(args.seed).items():
             sys.stdout.write(f"{name} {key}\n")
         return 0
+    try:
+        limits = from_arguments(args)
+    except ValueError as exc:
+        sys.stderr.write(f"paid-emulator: {exc}\n")
+        return 2
     try:
         sock = listen(args.host, args.port)  # before any data is generated
     except OSError as exc:
@@ -109,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     try:
         emulator.start(status=tty_status(sys.stderr))
-        with emulator.serve(sock=sock) as url:
+        with emulator.serve(sock=sock, limits=limits) as url:
             ready = time.perf_counter() - started
             address = url.split("//", 1)[1].split("/", 1)[0]
             sys.stderr.write(

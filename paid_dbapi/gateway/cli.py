@@ -12,6 +12,7 @@ import time
 from .. import __version__
 from ..client import PRODUCTION_URL, is_loopback
 from ..exceptions import InterfaceError
+from ..server_limits import add_arguments, from_arguments
 from .app import TRUNCATION_MODES, Gateway
 from .server import BindError, check_bind, serve
 from .upstream import Upstream
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds the schema is cached (default 60)",
     )
+    add_arguments(run)
     return parser
 
 
@@ -102,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             # refuse a public address before starting anything
             check_bind(args.host, tls=bool(args.tls_cert), allow_insecure=args.insecure_bind)
+            limits = from_arguments(args)
             if args.demo:
                 upstream = demo_upstream()
             else:
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             url = stack.enter_context(
                 serve(
                     gateway, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
-                    allow_insecure=args.insecure_bind,
+                    allow_insecure=args.insecure_bind, limits=limits,
                 )
             )  # fmt: skip
         except (BindError, InterfaceError, ValueError, OSError) as exc:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..client import is_loopback
 from ..emulator import listen
+from ..server_limits import DEFAULT_LIMITS, ServerLimits
 from ..serving import serve_in_thread
 from .app import Gateway
 
@@ -35,11 +36,14 @@ def serve(
     tls_cert: str | None = None,
     tls_key: str | None = None,
     allow_insecure: bool = False,
+    limits: ServerLimits = DEFAULT_LIMITS,
 ) -> Iterator[str]:
-    """Serve `gateway` in a background thread; yields its base URL (`http(s)://host:port`)."""
+    """Serve `gateway` in a background thread under the connection `limits`; yields its base
+    URL (`http(s)://host:port`)."""
     check_bind(host, tls=bool(tls_cert and tls_key), allow_insecure=allow_insecure)
     sock = listen(host, port)
     with serve_in_thread(
-        gateway, sock, name="the gateway", ssl_certfile=tls_cert, ssl_keyfile=tls_key
-    ) as address:
+        gateway, sock, name="the gateway", ssl_certfile=tls_cert, ssl_keyfile=tls_key,
+        limits=limits,
+    ) as address:  # fmt: skip
         yield f"{'https' if tls_cert else 'http'}://{address}"
