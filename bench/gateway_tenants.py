@@ -68,7 +68,8 @@ def main() -> None:
         print(f"keys live: {len(live)}")
         print(f"first query of a new key: median {statistics.median(first) * 1e3:.0f} ms, "
               f"max {max(first) * 1e3:.0f} ms")
-        print(f"a warm key's query read by the guard: median {statistics.median(warm) * 1e3:.1f} ms")
+        warm_ms = statistics.median(warm) * 1e3
+        print(f"a warm key's query read by the guard: median {warm_ms:.1f} ms")
         print(f"one key's workers (catalog + encoder): median {statistics.median(memory):.0f} "
               "MiB private")
         print(f"all {len(live)} keys' workers: {pss:.0f} MiB PSS ({rss:.0f} MiB RSS, the "
