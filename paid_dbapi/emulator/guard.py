@@ -602,3 +602,43 @@ class _Judge:
                 if len(names) == self.with_elements:
                     self._ctes = frozenset(names)
         return self._ctes
+
+
+# -- public readers (for callers that route a query before an engine judges it) -------------
+
+#: A node of ClickHouse's syntax tree, as `parse` returns it.
+Node = _Node
+
+
+def parse(sql: str, run: Callable[[str], str]) -> tuple[str, Node]:
+    """The canonical text of `sql` (exactly one statement, as `vet` requires) and ClickHouse's
+    tree of that text, read by the guard's own reader; nothing is judged. Raises GuardError."""
+    if not sql.strip():
+        raise GuardError("BAD_REQUEST", "the query is empty")
+    try:
+        size = len(sql.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise GuardError("BAD_REQUEST", "the query is not valid Unicode text") from None
+    if size > MAX_QUERY_BYTES:
+        raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    canonical = _canonical(sql, run)
+    return canonical, tree_of(canonical, run)
+
+
+def tree_of(canonical: str, run: Callable[[str], str]) -> Node:
+    """ClickHouse's tree of a canonical text (`EXPLAIN AST graph = 1`); GuardError if unread."""
+    try:
+        dump = run(f"EXPLAIN AST graph = 1 {canonical}")
+    except Exception as exc:  # as in `_judge`: parameters and SETTINGS clauses fail here
+        if "UNKNOWN_QUERY_PARAMETER" in str(exc):
+            raise GuardError("BAD_REQUEST", "query parameters ({name:Type}) are not supported",
+                             "write the values as literals") from None  # fmt: skip
+        if "READONLY" in str(exc) or "setting" in str(exc).lower():
+            raise _settings() from None
+        raise _unreadable() from None
+    return _tree(dump)
+
+
+def name_of(node: Node) -> str:
+    """The name on a Function/Identifier node, without its alias."""
+    return _name(node)

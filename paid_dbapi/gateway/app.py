@@ -28,10 +28,11 @@ from ..emulator.guard import GuardError
 from ..exceptions import Error
 from ..literals import quote_string
 from ..serving import Receive, Send, disconnected, read_body, send_response
-from . import compression, formats, sql
-from .catalog import Catalog
+from . import compression, formats, settings, sql
+from .catalog import Catalog, policy
 from .errors import API_CODES, ClickHouseError, from_api, from_driver
-from .local import LocalEngine
+from .local import clickhouse_version
+from .tenants import Slots, Tenant, Tenants, in_thread
 from .upstream import Answer, Upstream
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class _Request:
     sql: str
     api_key: str
     query_id: str
+    settings: settings.Settings
 
 
 def _query_id(params: dict[str, str]) -> str:
@@ -99,22 +101,24 @@ class Gateway:
         database: str = "paid",
         on_truncation: str = "error",
         catalog_ttl: float = 60.0,
-        local: LocalEngine | None = None,
+        tenants: Tenants | None = None,
+        slots: Slots | None = None,
     ) -> None:
         if on_truncation not in TRUNCATION_MODES:
             raise ValueError(f"on_truncation must be one of {', '.join(TRUNCATION_MODES)}")
         self.upstream = upstream
-        self.local = local or LocalEngine()
         self.catalog = Catalog(upstream, database, catalog_ttl)
+        self.tenants = tenants or Tenants(database)
+        self.slots = slots or Slots()
+        self.version = clickhouse_version()
         self.on_truncation = on_truncation
         #: query_id -> (key fingerprint, cancel callback) of the queries being answered.
         self._running: dict[str, tuple[bytes, Callable[[], None]]] = {}
         self._running_lock = threading.Lock()
 
     def close(self) -> None:
-        """Stop the local engines."""
-        self.catalog.close()
-        self.local.close()
+        """Stop every key's engines."""
+        self.tenants.close()
 
     @property
     def database(self) -> str:
@@ -144,11 +148,14 @@ class Gateway:
                 raise ClickHouseError("UNKNOWN_EXCEPTION", f"There is no handle {path[:100]}")
             if method not in ("GET", "POST"):
                 raise ClickHouseError("BAD_ARGUMENTS", f"HTTP method {method} is not supported")
+            api_key = _credentials(params, headers)
+            self.catalog.schema(api_key)  # the key is checked before any other work
+            checked = settings.read(params)
             text = params.get("query", "")
             if method == "POST":
-                posted = self._request_body(params, headers, body).decode("utf-8", "replace")
+                posted = self._request_body(checked, headers, body).decode("utf-8", "replace")
                 text = f"{text}\n{posted}" if text and posted else text or posted
-            request = _Request(params, headers, text, _credentials(params, headers), query_id)
+            request = _Request(params, headers, text, api_key, query_id, checked)
             response = self._query(request)
         except ClickHouseError as exc:
             response = self._error(exc)
@@ -166,12 +173,14 @@ class Gateway:
         logger.debug("query %s answered %d in %.1f ms", query_id, response.status, elapsed * 1e3)
         return response
 
-    def _request_body(self, params: dict[str, str], headers: dict[str, str], body: bytes) -> bytes:
+    def _request_body(
+        self, checked: settings.Settings, headers: dict[str, str], body: bytes
+    ) -> bytes:
         try:
             body = compression.decompress_body(
                 headers.get("content-encoding", ""), body, MAX_BODY_BYTES
             )
-            if params.get("decompress") == "1":
+            if checked.decompress:
                 body = compression.decompress_blocks(body, MAX_BODY_BYTES)
         except compression.DecompressError as exc:
             raise ClickHouseError("CANNOT_DECOMPRESS", str(exc)) from None
@@ -189,7 +198,7 @@ class Gateway:
     def _error(self, exc: ClickHouseError) -> Response:
         return Response(
             exc.status,
-            exc.body(self.local.version),
+            exc.body(self.version),
             {"content-type": "text/plain; charset=UTF-8",
              "x-clickhouse-exception-code": str(exc.code)},
         )  # fmt: skip
@@ -198,13 +207,8 @@ class Gateway:
 
     def _query(self, request: _Request) -> Response:
         params, headers = request.params, request.headers
-        text, named = sql.split_format(request.sql)
-        if not text.strip():
+        if not request.sql.strip(" \t\r\n;"):
             raise ClickHouseError("SYNTAX_ERROR", "Empty query")
-        fmt = formats.canonical(
-            named or params.get("default_format") or headers.get("x-clickhouse-format")
-            or "TabSeparated"
-        )  # fmt: skip
         database = params.get("database") or headers.get("x-clickhouse-database") or self.database
         if database not in (self.database, "default", *sql.METADATA_DATABASES):
             raise ClickHouseError(
@@ -212,31 +216,15 @@ class Gateway:
                 f"Database {database[:64]} does not exist: the gateway serves `{self.database}`",
             )
         started = time.perf_counter_ns()
-        views = self.catalog.views(request.api_key)
-        plan = sql.plan(text, self.database, views, self.local.explain_ast)
-        summary: dict[str, str] = {}
-        if plan.route is sql.Route.KILL:
-            killed = self._cancel(plan.sql, request.api_key)
-            body = self.local.query(
-                f"SELECT 'finished' AS kill_status, {quote_string(plan.sql)} AS query_id, "
-                f"'default' AS user, '' AS query WHERE {int(killed)}",
-                fmt,
-            )
-        elif plan.route is sql.Route.LOCAL:
-            logger.debug("query %s answered from the local catalog", request.query_id)
-            try:
-                body = self.catalog.answer(request.api_key, plan.sql, fmt)
-            except GuardError as exc:  # the guard judged it: an unknown table
-                if not (plan.absent and API_CODES.get(exc.code) == "UNKNOWN_TABLE"):
-                    raise
-                body = self.local.query("SELECT toUInt8(0) AS result", fmt)  # as ClickHouse
-        else:
-            logger.debug("query %s forwarded to the API: %.300s", request.query_id, plan.sql)
-            answer = self.upstream.query(request.api_key, plan.sql)
-            limit = self._row_limit(answer, params, summary)
-            body = formats.encode(self.local, answer, fmt, limit=limit, settings=params)
-            rows = answer.row_count if limit is None else min(limit, answer.row_count)
-            summary.update(read_rows=str(answer.row_count), result_rows=str(rows))
+        schema = self.catalog.schema(request.api_key)
+        fingerprint = self.catalog.fingerprint(request.api_key)
+        with self.tenants.use(fingerprint, schema) as tenant:
+            plan = tenant.plan(request.sql)
+            fmt = formats.canonical(
+                plan.format or params.get("default_format") or headers.get("x-clickhouse-format")
+                or "TabSeparated"
+            )  # fmt: skip
+            body, summary = self._run(request, tenant, plan, fmt)
         elapsed = time.perf_counter_ns() - started
         summary = {
             "read_rows": "0", "read_bytes": "0", "written_rows": "0", "written_bytes": "0",
@@ -252,18 +240,47 @@ class Gateway:
             response_headers["x-paid-truncated"] = "1"
         return self._compressed(request, Response(200, body, response_headers))
 
+    def _run(
+        self, request: _Request, tenant: Tenant, plan: sql.Plan, fmt: str
+    ) -> tuple[bytes, dict[str, str]]:
+        """Answer a planned query in the key's own engines: (body, summary fields)."""
+        summary: dict[str, str] = {}
+        if plan.route is sql.Route.KILL:
+            killed = self._cancel(plan.sql, request.api_key)
+            body = tenant.encoder.query(
+                f"SELECT 'finished' AS kill_status, {quote_string(plan.sql)} AS query_id, "
+                f"'default' AS user, '' AS query WHERE {int(killed)}",
+                fmt,
+            )
+        elif plan.route is sql.Route.LOCAL:
+            logger.debug("query %s answered from the local catalog", request.query_id)
+            try:
+                body = tenant.catalog.query(
+                    plan.sql, fmt, policy=policy(self.database, tenant.schema.names)
+                )
+            except GuardError as exc:  # the guard judged it: an unknown table
+                if not (plan.absent and API_CODES.get(exc.code) == "UNKNOWN_TABLE"):
+                    raise
+                body = tenant.encoder.query("SELECT toUInt8(0) AS result", fmt)  # as ClickHouse
+        else:
+            logger.debug("query %s forwarded to the API: %.300s", request.query_id, plan.sql)
+            answer = self.upstream.query(request.api_key, plan.sql)
+            limit = self._row_limit(answer, request.settings, summary)
+            body = formats.encode(
+                tenant.encoder, answer, fmt, limit=limit, settings=request.settings.formats
+            )
+            rows = answer.row_count if limit is None else min(limit, answer.row_count)
+            summary.update(read_rows=str(answer.row_count), result_rows=str(rows))
+        return body, summary
+
     def _row_limit(
-        self, answer: Answer, params: dict[str, str], summary: dict[str, str]
+        self, answer: Answer, checked: settings.Settings, summary: dict[str, str]
     ) -> int | None:
         """Apply `max_result_rows` (with `result_overflow_mode`) and the API's row cap.
 
         A result the API cut is an error unless truncation passes; it is never cut silently.
         """
-        try:
-            max_rows = int(params.get("max_result_rows") or 0)
-        except ValueError:
-            raise ClickHouseError("BAD_ARGUMENTS", "max_result_rows must be an integer") from None
-        breaks = params.get("result_overflow_mode", "throw") == "break"
+        max_rows, breaks = checked.max_result_rows, checked.overflow_break
         if max_rows and answer.row_count > max_rows:
             if not breaks:
                 raise ClickHouseError(
@@ -273,9 +290,7 @@ class Gateway:
                 )
             return max_rows
         if answer.truncated:
-            mode = params.get("paid_on_truncation", self.on_truncation)
-            if mode not in TRUNCATION_MODES:
-                raise ClickHouseError("BAD_ARGUMENTS", "paid_on_truncation must be error or pass")
+            mode = checked.truncation or self.on_truncation
             if mode == "error":
                 raise ClickHouseError(
                     "TOO_MANY_ROWS_OR_BYTES",
@@ -288,10 +303,10 @@ class Gateway:
         return None
 
     def _compressed(self, request: _Request, response: Response) -> Response:
-        params = request.params
-        if params.get("compress") == "1":
+        checked = request.settings
+        if checked.compress:
             response.body = compression.compress_blocks(response.body)
-        if params.get("enable_http_compression") == "1":
+        if checked.http_compression:
             encoding = compression.choose_encoding(request.headers.get("accept-encoding", ""))
             if encoding is not None:
                 response.body = compression.ENCODINGS[encoding](response.body)
@@ -325,7 +340,7 @@ class Gateway:
             registered = bool(fingerprint) and query_id not in self._running
             if registered:
                 self._running[query_id] = (fingerprint, cancel)
-        work = asyncio.ensure_future(asyncio.to_thread(answer, query_id))
+        work = asyncio.ensure_future(self._admitted(fingerprint, lambda: answer(query_id)))
         stop = asyncio.ensure_future(cancelled.wait())
         gone = asyncio.ensure_future(disconnected(receive))
         try:
@@ -333,6 +348,8 @@ class Gateway:
         finally:
             stop.cancel()
             gone.cancel()
+            if not work.done():
+                work.cancel()  # gives its slot back; the thread ends at its own time limit
             if registered:
                 with self._running_lock:
                     self._running.pop(query_id, None)
@@ -346,6 +363,14 @@ class Gateway:
         response.headers.update({"x-clickhouse-query-id": query_id,
                                  "x-clickhouse-timezone": SERVER_TIMEZONE})  # fmt: skip
         return response
+
+    async def _admitted(self, fingerprint: bytes, work: Callable[[], Response]) -> Response:
+        """`work()` in a thread of its own once the key has a free slot (see `Slots`)."""
+        try:
+            async with self.slots.hold(fingerprint):
+                return await in_thread(work)
+        except ClickHouseError as exc:  # too many queries of this key at once
+            return self._error(exc)
 
     async def __call__(
         self,

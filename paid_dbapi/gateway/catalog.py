@@ -1,9 +1,10 @@
 """The local catalog: empty tables mirroring GET /schema, so clients' metadata SQL runs as is.
 
 The views, their column types and comments become empty tables in database `--database` of
-the local engine. Any client's own `system.*`, `information_schema`, `SHOW`, `DESCRIBE` or
-`EXISTS` SQL then runs unmodified, judged first by the emulator's guard. The schema is
-fetched with the caller's key (which also checks the key) and kept for a short TTL.
+a key's own catalog engine (see `tenants`). Any client's own `system.*`, `information_schema`,
+`SHOW`, `DESCRIBE` or `EXISTS` SQL then runs there, judged first by the emulator's guard. The
+schema is fetched with the caller's key, which is how the key is checked, and kept for a
+short TTL per key: a request is authenticated from it before its body is read.
 """
 
 from __future__ import annotations
@@ -15,17 +16,23 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from ..emulator.guard import Policy
+from ..exceptions import Error
 from ..literals import quote_identifier, quote_string
 from ..metadata import ViewInfo
 from ..types import parse_type
 from .errors import ClickHouseError
-from .local import Engine
 from .sql import SERVER_FUNCTIONS
 from .upstream import Upstream
 
 DEFAULT_TTL = 60.0
+#: Seconds a key the API refused is refused again without asking it.
+REFUSED_TTL = 5.0
+#: Refused keys remembered at most (oldest forgotten first).
+MAX_REFUSED = 4096
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _SYSTEM_TABLES_TEXT = """
@@ -76,8 +83,38 @@ def ddl(database: str, views: list[ViewInfo]) -> list[str]:
     return statements
 
 
+def policy(database: str, views: Collection[str]) -> Policy:
+    """What the local path may read: the catalog's tables and the metadata schemas."""
+    qualified = {(database, v) for v in views}
+    qualified |= {("system", t) for t in SYSTEM_TABLES}
+    for schema in ("information_schema", "INFORMATION_SCHEMA"):
+        names = INFORMATION_SCHEMA_TABLES if schema.islower() else {
+            t.upper() for t in INFORMATION_SCHEMA_TABLES
+        }  # fmt: skip
+        qualified |= {(schema, t) for t in names}
+    return Policy(frozenset(views), frozenset(qualified), SERVER_FUNCTIONS, STATEMENT_KINDS)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One key's GET /schema answer: the views, their names, and the document they make."""
+
+    views: tuple[ViewInfo, ...]
+    names: frozenset[str]
+    document: str
+
+    @classmethod
+    def of(cls, views: list[ViewInfo]) -> Schema:
+        document = json.dumps([(v.name, v.comment, v.columns) for v in views], default=str)
+        return cls(tuple(views), frozenset(v.name for v in views), document)
+
+
 class Catalog:
-    """The views of the account, mirrored in a locked-down engine; refreshed with a short TTL."""
+    """Each key's GET /schema answer, kept for a short TTL: the check of the key itself.
+
+    A key is recognised by a keyed hash that dies with the process, never kept as text. A key
+    the API refuses (401/403) is refused again without asking for `REFUSED_TTL` seconds.
+    """
 
     def __init__(self, upstream: Upstream, database: str, ttl: float = DEFAULT_TTL) -> None:
         if not _IDENTIFIER.match(database) or database.lower() in (
@@ -87,59 +124,56 @@ class Catalog:
         self.upstream = upstream
         self.database = database
         self.ttl = ttl
-        #: Keys are never kept: entries are indexed by a keyed hash that dies with the process.
         self._secret = secrets.token_bytes(32)
-        self._seen: dict[bytes, tuple[float, frozenset[str]]] = {}
-        self._loaded = ""
-        self._engine: Engine | None = None
+        self._seen: dict[bytes, tuple[float, Schema]] = {}
+        self._refused: dict[bytes, tuple[float, Error]] = {}
         self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._engine is not None:
-                self._engine.close()
-                self._engine = None
 
     def fingerprint(self, api_key: str) -> bytes:
         """A keyed hash of `api_key`, to recognise it without keeping it."""
-        return hmac.new(self._secret, api_key.encode(), hashlib.sha256).digest()
+        return hmac.new(self._secret, api_key.encode("utf-8", "replace"), hashlib.sha256).digest()
 
-    def views(self, api_key: str) -> frozenset[str]:
-        """The account's view names; fetches GET /schema (checking the key) when stale."""
+    def cached(self, api_key: str) -> Schema | None:
+        """The key's schema while fresh; raises the API's refusal while it is remembered."""
         fingerprint = self.fingerprint(api_key)
         now = time.monotonic()
-        seen = self._seen.get(fingerprint)
-        if seen is not None and seen[0] > now:
-            return seen[1]
-        views = self.upstream.schema(api_key)
-        document = json.dumps([(v.name, v.comment, v.columns) for v in views], default=str)
-        names = frozenset(v.name for v in views)
         with self._lock:
-            if document != self._loaded:
-                engine = Engine(ddl(self.database, views), database=self.database,
-                                label="gateway catalog")  # fmt: skip
-                engine.start()
-                if self._engine is not None:
-                    self._engine.close()
-                self._engine, self._loaded = engine, document
-            self._seen = {k: v for k, v in self._seen.items() if v[0] > now}
-            self._seen[fingerprint] = (now + self.ttl, names)
-        return names
+            seen = self._seen.get(fingerprint)
+            refused = self._refused.get(fingerprint)
+        if refused is not None and refused[0] > now:
+            raise refused[1]
+        return seen[1] if seen is not None and seen[0] > now else None
 
-    def policy(self, views: frozenset[str]) -> Policy:
-        """What the local path may read: the catalog's tables and the metadata schemas."""
-        qualified = {(self.database, v) for v in views}
-        qualified |= {("system", t) for t in SYSTEM_TABLES}
-        for schema in ("information_schema", "INFORMATION_SCHEMA"):
-            names = INFORMATION_SCHEMA_TABLES if schema.islower() else {
-                t.upper() for t in INFORMATION_SCHEMA_TABLES
-            }  # fmt: skip
-            qualified |= {(schema, t) for t in names}
-        return Policy(views, frozenset(qualified), SERVER_FUNCTIONS, STATEMENT_KINDS)
+    def schema(self, api_key: str) -> Schema:
+        """The key's schema; GET /schema (which checks the key) when stale. Raises the API's
+        errors (401/403 for a key it refuses)."""
+        found = self.cached(api_key)
+        if found is not None:
+            return found
+        fingerprint = self.fingerprint(api_key)
+        try:
+            schema = Schema.of(self.upstream.schema(api_key))
+        except Error as exc:
+            if exc.status in (401, 403):
+                with self._lock:
+                    self._forget(time.monotonic())
+                    self._refused[fingerprint] = (time.monotonic() + REFUSED_TTL, exc)
+            raise
+        for view in schema.views:  # a type the gateway cannot read fails here, not later
+            structure([(c.name, c.type) for c in view.columns])
+        with self._lock:
+            now = time.monotonic()
+            self._forget(now)
+            self._seen[fingerprint] = (now + self.ttl, schema)
+            self._refused.pop(fingerprint, None)
+        return schema
 
-    def answer(self, api_key: str, sql: str, fmt: str) -> bytes:
-        """Answer a metadata query in `fmt`, judged by the guard inside the catalog's engine."""
-        views = self.views(api_key)
-        engine = self._engine
-        assert engine is not None  # views() loaded it
-        return engine.query(sql, fmt, policy=self.policy(views))
+    def views(self, api_key: str) -> frozenset[str]:
+        """The account's view names (see `schema`)."""
+        return self.schema(api_key).names
+
+    def _forget(self, now: float) -> None:
+        self._seen = {k: v for k, v in self._seen.items() if v[0] > now}
+        self._refused = {k: v for k, v in self._refused.items() if v[0] > now}
+        while len(self._refused) >= MAX_REFUSED:
+            self._refused.pop(next(iter(self._refused)))

@@ -31,6 +31,7 @@ CODES: dict[str, tuple[int, int]] = {
     "ACCESS_DENIED": (497, 403),
     "AUTHENTICATION_FAILED": (516, 401),
     "BAD_ARGUMENTS": (36, 400),
+    "UNKNOWN_SETTING": (115, 400),
     "INCORRECT_DATA": (117, 400),
     "LOGICAL_ERROR": (49, 500),
 }

@@ -7,10 +7,12 @@ the client asked for. Every value is then encoded exactly as a ClickHouse server
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..literals import quote_string
 from .catalog import structure
 from .errors import ClickHouseError
-from .local import LocalEngine
+from .local import Engine
 from .upstream import Answer
 
 _TSV = "text/tab-separated-values; charset=UTF-8"
@@ -59,24 +61,6 @@ FORMATS: dict[str, str] = {
 }  # fmt: skip
 _BY_LOWER = {name.lower(): name for name in FORMATS}
 
-_FORMAT_SETTINGS_TEXT = """
-    output_format_json_quote_64bit_integers output_format_json_quote_64bit_floats
-    output_format_json_quote_denormals output_format_json_quote_decimals
-    output_format_json_named_tuples_as_objects output_format_json_escape_forward_slashes
-    output_format_json_validate_utf8 output_format_json_array_of_rows
-    output_format_write_statistics output_format_decimal_trailing_zeros date_time_output_format
-    output_format_arrow_string_as_string output_format_arrow_low_cardinality_as_dictionary
-    output_format_arrow_fixed_string_as_fixed_byte_array output_format_arrow_compression_method
-    output_format_parquet_string_as_string output_format_parquet_compression_method
-    output_format_native_encode_types_in_binary_format
-    output_format_binary_encode_types_in_binary_format output_format_csv_crlf_end_of_line
-    output_format_tsv_crlf_end_of_line format_csv_delimiter output_format_pretty_max_rows
-    output_format_pretty_color output_format_pretty_row_numbers
-    output_format_native_write_json_as_string output_format_json_pretty_print"""
-#: Per-request format settings a client may pass; all only shape the output.
-FORMAT_SETTINGS = frozenset(_FORMAT_SETTINGS_TEXT.split())
-
-
 def canonical(name: str) -> str:
     """ClickHouse's spelling of an output format name; UNKNOWN_FORMAT if not offered."""
     found = _BY_LOWER.get(name.lower())
@@ -96,14 +80,16 @@ def _literal(text: str) -> str:
 
 
 def encode(
-    local: LocalEngine,
+    encoder: Engine,
     answer: Answer,
     fmt: str,
     *,
     limit: int | None = None,
-    settings: dict[str, str] | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The API's rows in `fmt`, written by ClickHouse from the rows' JSON text as sent."""
+    """The API's rows in `fmt`, written by ClickHouse from the rows' JSON text as sent.
+
+    `settings`: checked format settings, `name -> SQL literal` (see `settings.read`)."""
     rows = b"\n".join(answer.rows).decode("utf-8")
     sql = (
         f"SELECT * FROM format(JSONCompactEachRow, {quote_string(structure(answer.columns))}, "
@@ -111,7 +97,6 @@ def encode(
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    chosen = {k: v for k, v in (settings or {}).items() if k in FORMAT_SETTINGS}
-    if chosen:
-        sql += " SETTINGS " + ", ".join(f"{k} = {quote_string(v)}" for k, v in chosen.items())
-    return local.query(sql, fmt)
+    if settings:
+        sql += " SETTINGS " + ", ".join(f"{k} = {v}" for k, v in settings.items())
+    return encoder.query(sql, fmt)

@@ -1,19 +1,20 @@
 """The gateway's local ClickHouse: locked-down chDB workers for the catalog and for encoding.
 
 Each engine is the emulator's worker: a chDB session in a child process, read-only once set
-up, holding nothing but what its setup created. The catalog engine holds the empty tables
-that mirror GET /schema and runs clients' metadata SQL after the guard (inside the worker)
-has judged it. The encoder holds nothing: it reads the rows the API returned and writes them in
-the client's format, with ClickHouse's defaults plus the client's format settings.
+up, holding nothing but what its setup created, and each key gets its own (see `tenants`).
+The catalog engine holds the empty tables that mirror GET /schema, reads clients' SQL with
+the guard's parser and runs their metadata SQL after the guard (inside the worker) has judged
+it. The encoder holds nothing: it reads the rows the API returned and writes them in the
+client's format, with ClickHouse's defaults plus format settings from the gateway's allowlist.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from ..emulator.guard import Policy
+from ..emulator.guard import Node, Policy, parse
 from ..emulator.worker import EngineError, Limits, Worker
 from .errors import ClickHouseError
 
@@ -79,25 +80,41 @@ class Engine:
         except EngineError as exc:
             raise _clickhouse_error(exc) from None
 
+    def cancel(self) -> None:
+        """Stop the running statement now (the process is killed, started again on next use)."""
+        self._worker.cancel()
 
-class LocalEngine:
-    """The encoder: an empty engine for trusted SQL built by the gateway, and ClickHouse's
-    parser. Read-only at level 2: no writes, but its own SQL may use format() and SETTINGS."""
+    @property
+    def pid(self) -> int | None:
+        return self._worker.pid
 
-    def __init__(self) -> None:
-        # the API's rows travel inside the SQL text, as a string literal
-        self._engine = Engine(
-            label="gateway encoder", readonly=2, settings={"max_query_size": str(MAX_QUERY_BYTES)}
-        )
-        self.version = self.query("SELECT version()").decode().strip()
 
-    def query(self, sql: str, fmt: str = "TSVRaw") -> bytes:
-        """Run trusted SQL built by the gateway."""
-        return self._engine.query(sql, fmt)
+def clickhouse_version() -> str:
+    """The version of the bundled ClickHouse, asked of a throwaway worker (the parent never
+    loads chDB); error bodies carry it, as a ClickHouse server's do."""
+    engine = Engine(label="gateway version probe")
+    try:
+        return engine.query("SELECT version()").decode().strip()
+    finally:
+        engine.close()
 
-    def explain_ast(self, sql: str) -> str:
-        """ClickHouse's own syntax tree of `sql` (EXPLAIN AST); runs nothing."""
-        return self.query(f"EXPLAIN AST {sql}").decode("utf-8", "replace")
 
-    def close(self) -> None:
-        self._engine.close()
+def encoder() -> Engine:
+    """An empty engine for SQL the gateway builds itself (the API's rows inside a string
+    literal, format settings from the gateway's allowlist). Read-only at level 2: no writes,
+    but its own SQL may use format() and a SETTINGS clause. One per key: nothing one key's
+    encodings leave behind (errors, caches) is ever in reach of another key."""
+    limits = {"max_query_size": str(MAX_QUERY_BYTES)}
+    return Engine(label="gateway encoder", readonly=2, settings=limits)
+
+
+def parser(engine: Engine) -> Callable[[str], tuple[str, Node]]:
+    """The guard's reader (`guard.parse`) running its own statements in `engine`."""
+
+    def run(trusted: str) -> str:
+        return engine.query(trusted, "TSVRaw").decode("utf-8", "replace")
+
+    def read(sql: str) -> tuple[str, Node]:
+        return parse(sql, run)
+
+    return read

@@ -1,9 +1,14 @@
-"""Reading a client's SQL: its FORMAT clause, which path answers it, and the qualifier removal.
+"""Which path answers a client's query, read from the guard's own tree of its canonical text.
 
-Clients of a ClickHouse server qualify tables with the database they connected to
-(`` `paid`.`fact_signal` ``); the Analytics API takes unqualified names only. The qualifier is
-removed token by token, touching nothing else, and ClickHouse's own parser (EXPLAIN AST)
-must then see the same query with the qualifier gone, or the query is refused.
+The guard (`paid_dbapi.emulator.guard.parse`) gives the one canonical statement ClickHouse
+reads in the client's text (a second statement, however hidden, is refused there) and
+ClickHouse's syntax tree of it, rebuilt by the guard's reader. Everything here reads that tree:
+the route, the FORMAT clause, the KILL QUERY target, the EXISTS target. Two edits are
+proposed on the canonical text, removing the FORMAT clause and the database qualifier
+(clients write `` `paid`.`fact_signal` ``; the Analytics API takes unqualified names); each
+edited text is parsed again, and its tree must be the original tree with exactly that part
+removed, or the query is refused. What runs anywhere is always a canonical text ClickHouse
+itself produced.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from sqlglot import Token, TokenType
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
+from ..emulator.guard import IN_FUNCTIONS, Node, name_of
 from .errors import ClickHouseError
 
 #: Databases answered from the local catalog (ClickHouse's own metadata schemas).
@@ -28,7 +34,7 @@ METADATA_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCH
 #: reads the engine's settings.
 SERVER_FUNCTIONS = frozenset({"version", "timezone", "currentDatabase", "currentUser", "database"})
 _SERVER_FUNCTIONS_LOWER = frozenset(f.lower() for f in SERVER_FUNCTIONS)
-#: Statements answered from the local catalog (the root of ClickHouse's EXPLAIN AST).
+#: Statements answered from the local catalog (the root of ClickHouse's tree).
 METADATA_STATEMENTS = frozenset(
     {"ShowTables", "DescribeQuery", "ExistsTableQuery", "ExistsDatabaseQuery",
      "ExistsViewQuery", "ExistsDictionaryQuery", "ShowCreateTableQuery",
@@ -37,10 +43,16 @@ METADATA_STATEMENTS = frozenset(
 SELECT_STATEMENTS = frozenset({"SelectWithUnionQuery", "SelectIntersectExceptQuery"})
 #: Statements asking whether one table exists (EXISTS [TEMPORARY] TABLE, EXISTS VIEW).
 EXISTS_TABLES = frozenset({"ExistsTableQuery", "ExistsViewQuery"})
+_IN_LOWER = frozenset(name.lower() for name in IN_FUNCTIONS)
+#: A query_id a KILL QUERY may name: printable ASCII without quote or backslash.
+_KILL_ID = re.compile(r"'([\x20-\x26\x28-\x5b\x5d-\x7e]{1,256})'")
+_KILL_ROOT = re.compile(r"Function_equals(?: (?:SYNC|ASYNC|TEST))?")
 
 _DIALECT = Dialect.get_or_raise("clickhouse")
 _NAME_TOKENS = frozenset({TokenType.IDENTIFIER, TokenType.VAR})
-_WORD = re.compile(r"^\w+$")
+
+#: (canonical text, its tree) of one client text; raises GuardError (see guard.parse).
+Parser = Callable[[str], tuple[str, Node]]
 
 
 class Route(Enum):
@@ -53,7 +65,8 @@ class Route(Enum):
 
 @dataclass(frozen=True)
 class Plan:
-    """A classified query: its route and the SQL to run there (FORMAT clause removed).
+    """A classified query: its route, the canonical SQL to run there (FORMAT clause removed)
+    and the format its FORMAT clause named (None: none).
 
     `absent`: an EXISTS naming a table of the gateway's database that is not a view, so not
     in the catalog either; the guard refuses it (unknown table), and that refusal means 0.
@@ -61,33 +74,116 @@ class Plan:
 
     route: Route
     sql: str
+    format: str | None = None
     absent: bool = False
 
 
+# -- trees ----------------------------------------------------------------------------------
+
+
+def same(a: Node, b: Node) -> bool:
+    """True when two trees have the same kinds, texts and shape (iterative: trees are deep)."""
+    pairs = [(a, b)]
+    while pairs:
+        x, y = pairs.pop()
+        if x.kind != y.kind or x.text != y.text or len(x.children) != len(y.children):
+            return False
+        pairs.extend(zip(x.children, y.children, strict=True))
+    return True
+
+
+def _copy(root: Node, text: Callable[[Node], str]) -> Node:
+    """A deep copy of `root` with each node's text replaced by `text(node)`."""
+    top = Node(root.kind, text(root))
+    stack = [(root, top)]
+    while stack:
+        old, new = stack.pop()
+        for child in old.children:
+            made = Node(child.kind, text(child))
+            new.children.append(made)
+            stack.append((child, made))
+    return top
+
+
+def without_last_child(root: Node) -> Node:
+    """`root` without its last child (a FORMAT clause), sharing the other children."""
+    return Node(root.kind, root.text, root.children[:-1])
+
+
+def unqualified(root: Node, database: str, views: Collection[str]) -> Node:
+    """The tree with `database.` removed from every identifier that starts with a view."""
+
+    def text(node: Node) -> str:
+        if node.kind not in ("Identifier", "TableIdentifier"):
+            return node.text
+        prefix = f"{database}."
+        rest = node.text[len(prefix) :]
+        if node.text.startswith(prefix):
+            for view in views:
+                if rest.startswith(view) and rest[len(view) : len(view) + 1] in ("", ".", " "):
+                    return rest
+        return node.text
+
+    return _copy(root, text)
+
+
+def _tables(root: Node) -> list[tuple[str | None, str]]:
+    """(database or None, table) of every table reference, `x IN table` included."""
+    names: list[str] = []
+    for node in root.walk():
+        if node.kind == "TableIdentifier":
+            names.append(name_of(node))
+        elif node.kind == "Function" and name_of(node).lower() in _IN_LOWER and node.children:
+            arguments = node.children[0].children
+            if len(arguments) == 2 and arguments[1].kind == "Identifier":
+                names.append(name_of(arguments[1]))
+    found: list[tuple[str | None, str]] = []
+    for name in names:
+        db, _, table = name.rpartition(".")
+        found.append((db or None, table))
+    return found
+
+
+def exists_target(root: Node) -> tuple[str | None, str] | None:
+    """(database or None, table) that an EXISTS TABLE or VIEW asks about, else None."""
+    if root.kind not in EXISTS_TABLES or not 1 <= len(root.children) <= 2:
+        return None
+    if any(child.kind != "Identifier" or child.children for child in root.children):
+        return None
+    names = [name_of(child) for child in root.children]
+    if root.text != (f" {names[0]}" if len(names) == 1 else " ".join(names)):
+        return None
+    return (names[0], names[1]) if len(names) == 2 else (None, names[0])
+
+
+def kill_target(root: Node) -> str | None:
+    """The query_id of `KILL QUERY WHERE query_id = '<id>' [SYNC|ASYNC|TEST]`, else None."""
+    if root.kind != "KillQueryQuery" or not _KILL_ROOT.fullmatch(root.text.strip()):
+        return None
+    if [c.kind for c in root.children] != ["Function"] or name_of(root.children[0]) != "equals":
+        return None
+    arguments = root.children[0].children
+    if len(arguments) != 1 or arguments[0].kind != "ExpressionList":
+        return None
+    pair = arguments[0].children
+    if [c.kind for c in pair] != ["Identifier", "Literal"] or pair[0].text != "query_id":
+        return None
+    if pair[1].children:
+        return None
+    found = _KILL_ID.fullmatch(pair[1].text)
+    return found.group(1) if found else None
+
+
+# -- the two edits --------------------------------------------------------------------------
+
+
 def tokenize(sql: str) -> list[Token]:
-    """ClickHouse tokens of `sql` (sqlglot's tokenizer: positions, no interpretation)."""
+    """ClickHouse tokens of `sql` (sqlglot's tokenizer: positions, no interpretation); used
+    only to propose the qualifier's removal, which ClickHouse's tree then confirms."""
     try:
         return list(_DIALECT.tokenize(sql))
-    except SqlglotError as exc:
-        raise ClickHouseError("SYNTAX_ERROR", f"cannot read the query: {exc}") from None
-
-
-def split_format(sql: str) -> tuple[str, str | None]:
-    """(the query without a trailing `FORMAT name` and semicolons, the format name or None)."""
-    tokens = tokenize(sql)
-    while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
-        tokens.pop()
-    if not tokens:
-        return "", None
-    end = tokens[-1].end + 1
-    if (
-        len(tokens) >= 2
-        and tokens[-2].token_type == TokenType.FORMAT
-        and tokens[-1].token_type not in (TokenType.STRING, TokenType.NUMBER)
-        and _WORD.match(tokens[-1].text)
-    ):
-        return sql[: tokens[-2].start].rstrip(), tokens[-1].text
-    return sql[:end], None
+    except SqlglotError:
+        return []
 
 
 def remove_qualifier(sql: str, database: str, views: Collection[str]) -> str:
@@ -110,89 +206,62 @@ def remove_qualifier(sql: str, database: str, views: Collection[str]) -> str:
     return sql
 
 
-def unqualified_ast(ast: str, database: str, views: Collection[str]) -> str:
-    """An EXPLAIN AST text with `database.` removed from identifiers that name a view."""
-    prefix = re.escape(database) + r"\."
-    names = "|".join(re.escape(v) for v in sorted(views, key=len, reverse=True))
-    pattern = re.compile(rf"^(\s*(?:Table)?Identifier ){prefix}((?:{names})(?:\.|\s|$))", re.M)
-    return pattern.sub(r"\1\2", ast)
+def _split_format(canonical: str, root: Node, parse: Parser) -> tuple[str, Node, str | None]:
+    """(canonical text without its FORMAT clause, its tree, the format name or None)."""
+    last = root.children[-1] if root.children else None
+    is_select = root.kind in SELECT_STATEMENTS
+    if last is None or last.kind != "Identifier" or last.children:
+        return canonical, root, None
+    if is_select and len(root.children) < 2:
+        return canonical, root, None
+    name = name_of(last)
+    suffix = f" FORMAT {name}"
+    if canonical.endswith(suffix):
+        edited, edited_root = parse(canonical[: -len(suffix)])
+        if same(edited_root, without_last_child(root)):
+            return edited, edited_root, name
+    if is_select:  # below a SELECT, an identifier there is a FORMAT clause
+        raise ClickHouseError("NOT_IMPLEMENTED", "cannot read the FORMAT clause of this query")
+    return canonical, root, None  # SHOW TABLES FROM <database>
 
 
-@dataclass(frozen=True)
-class _Refs:
-    root: str
-    tables: list[tuple[str | None, str]]
-    functions: set[str]
+def plan(sql: str, database: str, views: Collection[str], parse: Parser) -> Plan:
+    """Classify one client query and prepare it for its route.
 
-
-_KILL = re.compile(
-    r"\s*KILL\s+QUERY\s+WHERE\s+query_id\s*=\s*'([\x20-\x26\x28-\x5b\x5d-\x7e]{1,256})'"
-    r"(?:\s+(?:SYNC|ASYNC|TEST))?\s*",
-    re.I,
-)
-_TABLE = re.compile(r"^\s*TableIdentifier (\S+)", re.M)
-_FUNCTION = re.compile(r"^\s*Function (\w+)", re.M)
-
-
-def _refs(ast: str) -> _Refs:
-    lines = ast.strip().splitlines()
-    root = lines[0].split()[0] if lines else ""
-    tables: list[tuple[str | None, str]] = []
-    for name in _TABLE.findall(ast):
-        db, _, table = name.rpartition(".")
-        tables.append((db or None, table))
-    return _Refs(root, tables, {f.lower() for f in _FUNCTION.findall(ast)})
-
-
-def exists_target(ast: str) -> tuple[str | None, str] | None:
-    """(database or None, table) that an EXISTS TABLE or VIEW tree asks about, or None
-    for any other tree or one whose names cannot be read unambiguously (a line break in one)."""
-    root, *children = ast.rstrip("\n").split("\n")
-    if root.split(" ", 1)[0] not in EXISTS_TABLES or not 1 <= len(children) <= 2:
-        return None
-    if not root.endswith(f" (children {len(children)})"):
-        return None
-    names = [line.removeprefix(" Identifier ") for line in children]
-    if any(name == line for name, line in zip(names, children, strict=True)):
-        return None
-    return (names[0], names[1]) if len(names) == 2 else (None, names[0])
-
-
-def plan(sql: str, database: str, views: Collection[str], explain: Callable[[str], str]) -> Plan:
-    """Classify one query (FORMAT clause already removed) and prepare it for its route.
-
-    `explain(sql)` returns ClickHouse's EXPLAIN AST of `sql`, which decides: views go to the
-    API (qualifier removed), the catalog, `SHOW`/`DESCRIBE`/`EXISTS` and server functions are
-    answered locally, a query mixing both is refused, and anything that writes is refused.
+    `parse(text)` is the guard's reader run in the caller's own locked-down engine. Views go
+    to the API (qualifier removed), the catalog, `SHOW`/`DESCRIBE`/`EXISTS` and server
+    functions are answered locally, a query mixing both is refused, and anything that writes
+    is refused.
     """
-    ast = explain(sql)
-    refs = _refs(ast)
-    if refs.root in METADATA_STATEMENTS:
-        asked = exists_target(ast)
+    canonical, root = parse(sql)
+    canonical, root, fmt = _split_format(canonical, root, parse)
+    if root.kind in METADATA_STATEMENTS:
+        asked = exists_target(root)
         absent = asked is not None and asked[0] in (None, database) and asked[1] not in views
-        return Plan(Route.LOCAL, sql, absent)
-    if refs.root == "KillQueryQuery":
-        target = _KILL.fullmatch(sql)
+        return Plan(Route.LOCAL, canonical, fmt, absent)
+    if root.kind == "KillQueryQuery":
+        target = kill_target(root)
         if target is None:
             raise ClickHouseError(
                 "ACCESS_DENIED",
                 "the gateway cancels only its own queries, one at a time: "
                 "KILL QUERY WHERE query_id = '<id>'",
             )
-        return Plan(Route.KILL, target.group(1))
-    if refs.root not in SELECT_STATEMENTS:
+        return Plan(Route.KILL, target, fmt)
+    if root.kind not in SELECT_STATEMENTS:
         raise ClickHouseError(
             "READONLY",
             f"the Paid Analytics API is read-only: only SELECT, SHOW, DESCRIBE and EXISTS are "
-            f"accepted, not {refs.root.removesuffix('Query') or 'this statement'}",
+            f"accepted, not {root.kind.removesuffix('Query')[:40] or 'this statement'}",
         )
+    functions = {name_of(n).lower() for n in root.walk() if n.kind == "Function"}
     on_views: set[str] = set()
-    local: set[str] = {f"{f}()" for f in refs.functions & _SERVER_FUNCTIONS_LOWER}
-    for db, name in refs.tables:
+    local: set[str] = {f"{f}()" for f in functions & _SERVER_FUNCTIONS_LOWER}
+    for db, name in _tables(root):
         if name in views and db in (None, database):
             on_views.add(name)
         elif db is not None:
-            local.add(f"{db}.{name}")
+            local.add(f"{db}.{name}"[:130])
     if on_views and local:
         raise ClickHouseError(
             "NOT_IMPLEMENTED",
@@ -201,14 +270,15 @@ def plan(sql: str, database: str, views: Collection[str], explain: Callable[[str
             "gateway's local catalog; run them as separate queries",
         )
     if local:
-        return Plan(Route.LOCAL, sql)
-    forwarded = remove_qualifier(sql, database, views)
-    if forwarded != sql:
-        expected = unqualified_ast(ast, database, views)
-        if explain(forwarded) != expected:
+        return Plan(Route.LOCAL, canonical, fmt)
+    edited = remove_qualifier(canonical, database, views)
+    if edited != canonical:
+        forwarded, forwarded_root = parse(edited)
+        if not same(forwarded_root, unqualified(root, database, views)):
             raise ClickHouseError(
                 "NOT_IMPLEMENTED",
                 f"cannot remove the database qualifier `{database}` from this query safely; "
                 "write the views without it",
             )
-    return Plan(Route.FORWARD, forwarded)
+        canonical = forwarded
+    return Plan(Route.FORWARD, canonical, fmt)

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from paid_dbapi.exceptions import OperationalError
-from paid_dbapi.gateway.catalog import Catalog
+from paid_dbapi.gateway.catalog import Catalog, policy
+from paid_dbapi.gateway.tenants import Tenants
 from paid_dbapi.gateway.upstream import Upstream
 
 KEY, OTHER = "key-one-0123456789", "key-two-9876543210"
@@ -49,11 +50,24 @@ def service() -> Service:
 
 
 @pytest.fixture
-def catalog(service: Service) -> Iterator[Catalog]:
+def catalog(service: Service) -> Catalog:
     upstream = Upstream("http://127.0.0.1:9/api", transport=httpx.MockTransport(service), max_retries=0)
-    made = Catalog(upstream, "paid", ttl=60)
+    return Catalog(upstream, "paid", ttl=60)
+
+
+@pytest.fixture
+def tenants() -> Iterator[Tenants]:
+    made = Tenants("paid")
     yield made
     made.close()
+
+
+def answer(catalog: Catalog, tenants: Tenants, sql: str) -> bytes:
+    """`sql` answered by the key's own catalog engine, as the gateway answers it."""
+    schema = catalog.schema(KEY)
+    with tenants.use(catalog.fingerprint(KEY), schema) as tenant:
+        planned = tenant.plan(sql)
+        return tenant.catalog.query(planned.sql, "TSVRaw", policy=policy("paid", schema.names))
 
 
 def test_cached_per_key_for_the_ttl(catalog: Catalog, service: Service) -> None:
@@ -64,14 +78,16 @@ def test_cached_per_key_for_the_ttl(catalog: Catalog, service: Service) -> None:
     assert service.calls == [KEY, OTHER]
 
 
-def test_refresh_rebuilds_the_tables(catalog: Catalog, service: Service) -> None:
+def test_refresh_rebuilds_the_tables(
+    catalog: Catalog, tenants: Tenants, service: Service
+) -> None:
     catalog.ttl = 0
-    assert catalog.answer(KEY, "SHOW TABLES", "TSVRaw") == b"fact_a\n"
+    assert answer(catalog, tenants, "SHOW TABLES") == b"fact_a\n"
     service.document = schema(("fact_a", "changed"), ("fact_b", "new"))
-    assert catalog.answer(KEY, "SHOW TABLES", "TSVRaw") == b"fact_a\nfact_b\n"
-    described = catalog.answer(KEY, "SELECT name, comment FROM system.tables WHERE database = 'paid' ORDER BY name", "TSVRaw")
+    assert answer(catalog, tenants, "SHOW TABLES") == b"fact_a\nfact_b\n"
+    described = answer(catalog, tenants, "SELECT name, comment FROM system.tables WHERE database = 'paid' ORDER BY name")
     assert described == b"fact_a\tchanged\nfact_b\tnew\n"
-    columns = catalog.answer(KEY, "DESCRIBE TABLE fact_b", "TSVRaw").decode().splitlines()
+    columns = answer(catalog, tenants, "DESCRIBE TABLE fact_b").decode().splitlines()
     assert [line.split("\t")[:2] + line.split("\t")[4:5] for line in columns] == [
         ["id", "UUID", "fact_b id"], ["amount", "Decimal(38, 10)", ""]
     ]
@@ -79,10 +95,14 @@ def test_refresh_rebuilds_the_tables(catalog: Catalog, service: Service) -> None
 
 def test_a_refused_key_is_refused_every_time(catalog: Catalog, service: Service) -> None:
     catalog.views(KEY)
-    for _ in range(2):
+    for _ in range(3):
         with pytest.raises(OperationalError) as caught:
             catalog.views("wrong")
         assert caught.value.status == 403
+    assert service.calls.count("wrong") == 1  # remembered for REFUSED_TTL, not asked again
+    catalog._refused.clear()
+    with pytest.raises(OperationalError):
+        catalog.views("wrong")
     assert service.calls.count("wrong") == 2
 
 

@@ -149,13 +149,24 @@ def test_raw_query_with_and_without_compress(client: Client) -> None:
     assert blocks.fin.read(len(plain)) == plain
 
 
-def test_http_compressed_client(port: int, key: str, reference: paid_dbapi.Connection) -> None:
+@pytest.mark.parametrize("method", ["zstd", "gzip", "lz4"])
+def test_http_compressed_client(
+    port: int, key: str, reference: paid_dbapi.Connection, method: str
+) -> None:
     sql = "SELECT signal_name, count() FROM fact_signal GROUP BY 1 ORDER BY 1"
     with clickhouse_connect.get_client(host="127.0.0.1", port=port, username="u", password=key,
-                                       compress="zstd") as zipped:  # fmt: skip
+                                       compress=method) as zipped:  # fmt: skip
+        reported = zipped.command("SELECT value FROM system.settings "
+                                  "WHERE name = 'enable_http_compression'")  # fmt: skip
         rows = zipped.query(sql).result_rows
     assert [tuple(row) for row in rows] == reference.cursor().execute(sql).fetchall()
     assert len(rows) == 5  # the demo data's five signal names
+    # what clickhouse-connect reads to decide whether to ask: the gateway honours
+    # Accept-Encoding without the setting, as it reports
+    assert str(reported) in ("1", "true")
+    raw = httpx.post(f"http://127.0.0.1:{port}/", content=sql.encode(), auth=("u", key),
+                     headers={"accept-encoding": method})  # fmt: skip
+    assert raw.headers.get("content-encoding") == method
 
 
 def test_show_tables_lists_the_views(client: Client, reference: paid_dbapi.Connection) -> None:

@@ -1,0 +1,55 @@
+"""A request's settings: malformed values are ClickHouse's errors (never a 500), and no value
+ever becomes SQL text; checked over HTTP against the real gateway (see conftest)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from paid_dbapi.gateway.errors import ClickHouseError
+from paid_dbapi.gateway.settings import read
+
+SQL = "SELECT 1 AS n, 'x' AS s FORMAT CSV"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("format_csv_delimiter", ";;"),
+        ("format_csv_delimiter", "x" * 10_000),
+        ("format_csv_delimiter", ""),
+        ("format_csv_delimiter", "\u00e9"),
+        ("output_format_json_quote_64bit_integers", "1, max_threads = 1000"),
+        ("output_format_json_quote_64bit_integers", "2"),
+        ("date_time_output_format", "iso'), (SELECT 1"),
+        ("output_format_pretty_max_rows", "-1"),
+        ("output_format_pretty_max_rows", "1e3"),
+        ("output_format_pretty_max_rows", "99999999999999999999"),
+        ("max_result_rows", "ten"),
+        ("result_overflow_mode", "drop"),
+        ("paid_on_truncation", "maybe"),
+        ("log_comment", "a\nb"),
+        ("max_threads", "4; DROP TABLE x"),
+    ],
+)
+def test_malformed_values_are_bad_arguments(http: httpx.Client, name: str, value: str) -> None:
+    answer = http.post("/", params={name: value}, content=SQL.encode())
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["x-clickhouse-exception-code"] == "36"
+    assert f"for setting {name}" in answer.text
+    with pytest.raises(ClickHouseError) as caught:
+        read({name: value})
+    assert caught.value.name == "BAD_ARGUMENTS"
+
+
+def test_good_values_shape_the_output_as_clickhouse_does(http: httpx.Client) -> None:
+    assert http.post("/", params={"format_csv_delimiter": "|"}, content=SQL.encode()).text == '1|"x"\n'
+    assert http.post("/", params={"format_csv_delimiter": "'"}, content=SQL.encode()).text == "1'\"x\"\n"
+    assert http.post("/", params={"max_result_rows": " 5 "}, content=SQL.encode()).text == '1,"x"\n'
+
+
+def test_values_become_literals_never_sql() -> None:
+    checked = read({"format_csv_delimiter": "'", "date_time_output_format": "iso",
+                    "output_format_json_quote_64bit_integers": "true", "query_id": "x'y"})  # fmt: skip
+    assert checked.formats == {"format_csv_delimiter": "'\\''", "date_time_output_format": "'iso'",
+                               "output_format_json_quote_64bit_integers": "1"}  # fmt: skip
