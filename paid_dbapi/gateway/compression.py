@@ -8,6 +8,7 @@ uncompressed size, and the LZ4 block. JDBC and the native clients verify the che
 from __future__ import annotations
 
 import gzip
+import io
 import struct
 import zlib
 from collections.abc import Callable
@@ -68,13 +69,18 @@ def decompress_body(encoding: str, data: bytes, limit: int) -> bytes:
         elif encoding == "zstd":
             import zstandard
 
-            out = zstandard.ZstdDecompressor().decompress(data, max_output_size=limit + 1)
+            # streamed, so a frame that declares (or holds) a huge size never takes more
+            try:
+                out = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read(limit + 1)
+            except zstandard.ZstdError as exc:
+                raise ValueError(exc) from None
         elif encoding == "lz4":
             out = lz4.frame.LZ4FrameDecompressor().decompress(data, max_length=limit + 1)
         else:
             raise DecompressError(f"unsupported Content-Encoding {encoding[:40]!r}")
     except (zlib.error, RuntimeError, ValueError) as exc:
         raise DecompressError(f"cannot decompress the request: {exc}") from None
+
     if len(out) > limit:
         raise DecompressError(f"the request decompresses to more than {limit} bytes")
     return bytes(out)

@@ -263,7 +263,7 @@ def test_dbeaver_cancel_sends_kill_query(readings: dict[str, Any]) -> None:
     [
         ("error.wrong_key", 516, "API key"),
         ("error.unknown_table", 60, "nosuch_table"),
-        ("error.syntax", 62, "Syntax error"),
+        ("error.syntax", 62, "syntax error"),
         ("error.timeout", 159, "timed out"),
         ("error.row_cap", 396, "at most 10000 rows"),
     ],
