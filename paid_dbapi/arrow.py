@@ -317,8 +317,14 @@ def to_table(
             column = functools.partial(values, i)
             array = column_array(_parse(type_text), column, sent, naive_timezone, i in text)
         except (pa.ArrowException, ValueError, TypeError, ArithmeticError) as exc:
+            hint = ""
+            if "Decimal" in type_text:  # a double can round 99...9 up past the precision
+                hint = (
+                    "; the service sends Decimals through a double, which can round a value "
+                    f"past the column's precision: select toString({name}) for the exact value"
+                )
             raise DataError(
-                f"column {name!r} cannot be held by Arrow as {type_text}: {exc}"
+                f"column {name!r} cannot be held by Arrow as {type_text}: {exc}{hint}"
             ) from None
         arrays.append(array)
     return pa.Table.from_arrays(arrays, schema=schema(columns, naive_timezone))

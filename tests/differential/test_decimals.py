@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import paid_dbapi
@@ -119,6 +119,7 @@ def wire_texts(response: httpx.Response) -> list[object]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=decimals())
+@example(case=(59, 0, "9" * 59))  # the double is 1e59: one digit past the type
 def test_a_decimal_goes_through_a_double(
     oracle: Oracle, client: httpx.Client, cursor: paid_dbapi.Cursor, case: tuple[int, int, str]
 ) -> None:
@@ -157,9 +158,12 @@ def test_a_decimal_goes_through_a_double(
         assert "toString(v)" in message
     else:  # no warning: the value is the stored one, exactly
         assert got == Decimal(stored)
-    table = cursor.execute(f"SELECT {value} AS v").fetch_arrow_table()
+    cursor.execute(f"SELECT {value} AS v")
     if significant_digits_at_scale(want, scale) <= precision:  # Arrow's decimal holds it
-        assert table["v"].to_pylist() == [exact]
+        assert cursor.fetch_arrow_table()["v"].to_pylist() == [exact]
+    else:  # the double rounded 99...9 up past the type: a clear refusal, not a wrong value
+        with pytest.raises(paid_dbapi.DataError, match=r"toString\(v\)"):
+            cursor.fetch_arrow_table()
 
 
 @pytest.mark.parametrize(
