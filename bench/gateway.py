@@ -4,8 +4,9 @@ The emulator serves on loopback in this process; `paid-gateway serve` runs in it
 process in front of it. A 10,000-row, 12-column result is fetched as
 RowBinaryWithNamesAndTypes through the gateway and with paid_dbapi's fetchall() (the
 baseline, decoded to Python); prints medians and the ratio (goal: at most 2x), then the
-latency a one-row query gains through the gateway.
-Run: python bench/gateway.py [--repeat 7] [--small 30]
+latency a one-row query gains through the gateway, then the cost of per-key isolation
+(bench/gateway_tenants.py: a new key's first query, one key's memory, N keys live).
+Run: python bench/gateway.py [--repeat 7] [--small 30] [--keys 20]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from gateway_tenants import measure as measure_tenants  # beside this script
 
 import paid_dbapi
 from paid_dbapi.emulator import Emulator
@@ -57,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--small", type=int, default=30, help="one-row queries per side")
+    parser.add_argument("--keys", type=int, default=20, help="keys live for the isolation cost")
     args = parser.parse_args()
     emulator = Emulator()
     key = next(iter(emulator.keys().values()))
@@ -104,6 +107,8 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=15)
+    print(f"per-key isolation ({args.keys} keys)")
+    measure_tenants(args.keys)
 
 
 if __name__ == "__main__":
