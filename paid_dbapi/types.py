@@ -266,9 +266,9 @@ def _split_top_level(raw: str) -> tuple[str, str]:
 
 
 def _unquote(token: str) -> str:
+    """A quoted type argument (field or Enum name) read by the same rule as a string value."""
     if token[:1] in "'`\"" and token[-1:] == token[:1]:
-        body = token[1:-1]
-        return re.sub(r"\\(.)", r"\1", body) if "\\" in body else body
+        return _unescape(token[1:-1])
     return token
 
 
@@ -576,14 +576,21 @@ _TEXT_TOKEN = re.compile(
     r"|(?P<bare>[^\s'\[\](){},:]+))",
     re.S,
 )
-_STRING_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|.)", re.S)
+_STRING_ESCAPE = re.compile(r"((?:\\x[0-9A-Fa-f]{2})+)|\\(.)", re.S)
 
 
 def _unescape(body: str) -> str:
+    """ClickHouse's escapes in quoted text (its readEscapedString rule): `\\t` and the other
+    C escapes, `\\xHH` bytes (a run of them read as UTF-8), any other `\\c` as `c`."""
+
     def one(m: re.Match[str]) -> str:
-        c = m.group(1)
-        if c[0] == "x" and len(c) == 3:
-            return chr(int(c[1:], 16))
+        if m.group(1):
+            raw = bytes.fromhex(m.group(1).replace("\\x", ""))
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:  # not UTF-8: one character per byte, as before
+                return raw.decode("latin-1")
+        c = m.group(2)
         return _TEXT_ESCAPES.get(c, c)
 
     return _STRING_ESCAPE.sub(one, body) if "\\" in body else body
