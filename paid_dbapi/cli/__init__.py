@@ -260,11 +260,12 @@ class UsageError(Exception):
 
 
 def report(err: TextIO, exc: Error) -> None:
-    """One line per error: `error [CODE]: message`, then the details."""
+    """One line per error: `error [CODE]: message`, then the details, each line indented alike
+    (a caret under the echoed query stays under the character it points at)."""
     code = f" [{exc.code}]" if exc.code else ""
     err.write(f"error{code}: {exc.message}\n")
-    if exc.details:
-        err.write(f"  {exc.details}\n")
+    for line in (exc.details or "").splitlines():
+        err.write(f"  {line}\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,6 +132,24 @@ def test_errors_are_one_line_without_traceback(served: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    "sql", ["SELECT 1 +, 2 FROM dim_customer", "SELECT id\nFROM dim_customer WHERE (id = 1 2)"]
+)
+def test_the_caret_stands_under_the_reported_column(served: list[str], sql: str) -> None:
+    r = run(*served, sql)
+    assert r.returncode == 1
+    found = re.search(r"at line (\d+), column (\d+)", r.stderr)
+    assert found, r.stderr
+    line, column = int(found.group(1)), int(found.group(2))
+    lines = r.stderr.splitlines()
+    caret = next(i for i, text in enumerate(lines) if text.strip() == "^")
+    echoed, marker = lines[caret - 1], lines[caret]
+    wanted = sql.split("\n")[line - 1]
+    start = echoed.index(wanted)  # the echo's own indent
+    assert marker.index("^") == start + column - 1
+    assert echoed[marker.index("^")] == wanted[column - 1]
+
+
+@pytest.mark.parametrize(
     "args",
     [["--format", "xml", "SELECT 1"], ["--demo", "--url", "paid://", "SELECT 1"], ["--demo", "--all", "SELECT 1"],
      ["--demo", "-f", "/nonexistent/q.sql"]],
