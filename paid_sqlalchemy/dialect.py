@@ -135,10 +135,6 @@ class PaidDialect(default.DefaultDialect):
 
     # -- connection behaviour -----------------------------------------------------------------
 
-    def initialize(self, connection: Any) -> None:
-        """No probing queries: everything the dialect needs is known up front."""
-        super().initialize(connection)
-
     def _get_default_schema_name(self, connection: Any) -> str:
         return SCHEMA_NAME
 

@@ -91,10 +91,6 @@ NAME_A = ["Northwind", "Contoso", "Fabrikam", "Tailspin", "Wingtip", "Litware", 
 NAME_B = ["Labs", "Health", "Logistics", "Retail", "Bank", "Studios", "Systems", "Foods"]
 
 
-def _arr(values: list[str]) -> str:
-    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
-
-
 def statements(
     spec: OrgSpec, database: str, org_id: str, seed: int, as_of: dt.datetime
 ) -> list[str]:
