@@ -80,13 +80,6 @@ def decimals(draw: st.DrawFn) -> tuple[int, int, str]:
 
 
 @pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    worker = Oracle()
-    yield worker
-    worker.close()
-
-
-@pytest.fixture(scope="module")
 def emulator() -> Emulator:
     return Emulator()  # the service's form: the default
 

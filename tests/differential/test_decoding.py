@@ -26,13 +26,6 @@ from tests.differential.oracle import Oracle
 
 
 @pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    worker = Oracle()
-    yield worker
-    worker.close()
-
-
-@pytest.fixture(scope="module")
 def cursor() -> Iterator[paid_dbapi.Cursor]:
     """The emulator sends every Decimal digit here; the service's double is tested in
     test_decimals."""

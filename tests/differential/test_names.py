@@ -26,13 +26,6 @@ NAMES = st.text(st.sampled_from(SPECIAL) | st.characters(codec="utf-8", exclude_
 
 
 @pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    worker = Oracle()
-    yield worker
-    worker.close()
-
-
-@pytest.fixture(scope="module")
 def cursor() -> Iterator[paid_dbapi.Cursor]:
     with paid_dbapi.connect(demo=True) as conn:
         yield conn.cursor()
