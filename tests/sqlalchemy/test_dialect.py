@@ -390,3 +390,8 @@ def test_large_binary_round_trips(engine: sa.engine.Engine) -> None:
         (value, b"'")
     ]
     assert run(engine, sa.select(sa.literal(None, sa.LargeBinary))) == [(None,)]
+    # compiled to text, the hex() is in the SQL: typed text reads bytes, untyped text the hex
+    query = sa.select(sa.literal(value, sa.LargeBinary).label("b"))
+    inline = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    assert run(engine, sa.text(inline).columns(b=sa.LargeBinary)) == [(value,)]
+    assert run(engine, sa.text(inline)) == [(value.hex().upper(),)]
