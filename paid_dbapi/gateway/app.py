@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from ..emulator.guard import GuardError
@@ -36,6 +36,8 @@ from .tenants import Slots, Tenant, Tenants, in_thread
 from .upstream import Answer, Upstream
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 TRUNCATION_MODES = ("error", "pass")
@@ -62,6 +64,22 @@ class _Request:
     api_key: str
     query_id: str
     settings: settings.Settings
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A request read and judged, ready to run: what `Gateway.prepare` hands `finish`."""
+
+    request: _Request
+    fingerprint: bytes
+    plan: sql.Plan
+    format: str
+    started: int  # perf_counter_ns() when the request arrived
+
+    @property
+    def upstream(self) -> bool:
+        """True when running it calls the API (and so takes one of the key's slots)."""
+        return self.plan.route is sql.Route.FORWARD
 
 
 def _query_id(params: dict[str, str]) -> str:
@@ -136,15 +154,29 @@ class Gateway:
         body: bytes,
         query_id: str | None = None,
     ) -> Response:
-        """Answer one HTTP request (headers lower-cased)."""
+        """Answer one HTTP request (headers lower-cased): `prepare`, then `finish`."""
+        step = self.prepare(method, path, query, headers, body, query_id)
+        return step if isinstance(step, Response) else self.finish(step)
+
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        query_id: str | None = None,
+    ) -> Response | _Planned:
+        """Everything before a query runs: route, key, settings, body and the guard's plan.
+        A Response when that is already the answer (a ping, an error)."""
         params = dict(parse_qsl(query, keep_blank_values=True))
         if path in ("/ping", "/replicas_status") or (path == "/" and method in ("GET", "HEAD")
                                                      and "query" not in params):  # fmt: skip
             return Response(200, OK, {"content-type": "text/html; charset=UTF-8"})
+        started = time.perf_counter_ns()
         query_id = query_id or _query_id(params)
-        base = {"x-clickhouse-query-id": query_id, "x-clickhouse-timezone": SERVER_TIMEZONE}
-        started = time.perf_counter()
-        try:
+
+        def read() -> _Planned:
             if path != "/":
                 raise ClickHouseError("UNKNOWN_EXCEPTION", f"There is no handle {path[:100]}")
             if method not in ("GET", "POST"):
@@ -157,22 +189,41 @@ class Gateway:
                 posted = self._request_body(checked, headers, body).decode("utf-8", "replace")
                 text = f"{text}\n{posted}" if text and posted else text or posted
             request = _Request(params, headers, text, api_key, query_id, checked)
-            response = self._query(request)
+            return self._plan(request, started)
+
+        return self._answering(query_id, started, read)
+
+    def finish(self, planned: _Planned) -> Response:
+        """Run a prepared query and answer it."""
+        request = planned.request
+        return self._answering(request.query_id, planned.started,
+                               lambda: self._query(planned))  # fmt: skip
+
+    def _answering(
+        self, query_id: str, started: int, step: Callable[[], T]
+    ) -> T | Response:
+        """`step()`, with every failure turned into ClickHouse's error answer; a Response gets
+        the query id and time zone headers."""
+        result: T | Response
+        try:
+            result = step()
         except ClickHouseError as exc:
-            response = self._error(exc)
+            result = self._error(exc)
         except GuardError as exc:
             details = f" ({exc.details})" if exc.details else ""
-            response = self._error(from_api(400, exc.code, f"[{exc.code}] {exc.message}{details}"))
+            result = self._error(from_api(400, exc.code, f"[{exc.code}] {exc.message}{details}"))
         except Error as exc:
-            response = self._error(from_driver(exc))
+            result = self._error(from_driver(exc))
         except Exception:
             logger.exception("internal error answering query %s", query_id)
-            failure = ClickHouseError("LOGICAL_ERROR", "internal error in the gateway")
-            response = self._error(failure)
-        response.headers.update(base)
-        elapsed = time.perf_counter() - started
-        logger.debug("query %s answered %d in %.1f ms", query_id, response.status, elapsed * 1e3)
-        return response
+            result = self._error(ClickHouseError("LOGICAL_ERROR", "internal error in the gateway"))
+        if isinstance(result, Response):
+            result.headers.update(
+                {"x-clickhouse-query-id": query_id, "x-clickhouse-timezone": SERVER_TIMEZONE}
+            )
+            elapsed = (time.perf_counter_ns() - started) / 1e6
+            logger.debug("query %s answered %d in %.1f ms", query_id, result.status, elapsed)
+        return result
 
     def _request_body(
         self, checked: settings.Settings, headers: dict[str, str], body: bytes
@@ -206,7 +257,8 @@ class Gateway:
 
     # -- queries -------------------------------------------------------------------------
 
-    def _query(self, request: _Request) -> Response:
+    def _plan(self, request: _Request, started: int) -> _Planned:
+        """The guard's plan of a request, read in the key's own catalog engine."""
         params, headers = request.params, request.headers
         if not request.sql.strip(" \t\r\n;"):
             raise ClickHouseError("SYNTAX_ERROR", "Empty query")
@@ -216,17 +268,22 @@ class Gateway:
                 "UNKNOWN_DATABASE",
                 f"Database {database[:64]} does not exist: the gateway serves `{self.database}`",
             )
-        started = time.perf_counter_ns()
         schema = self.catalog.schema(request.api_key)
         fingerprint = self.catalog.fingerprint(request.api_key)
         with self.tenants.use(fingerprint, schema) as tenant:
             plan = tenant.plan(request.sql)
-            fmt = formats.canonical(
-                plan.format or params.get("default_format") or headers.get("x-clickhouse-format")
-                or "TabSeparated"
-            )  # fmt: skip
-            body, summary = self._run(request, tenant, plan, fmt)
-        elapsed = time.perf_counter_ns() - started
+        fmt = formats.canonical(
+            plan.format or params.get("default_format") or headers.get("x-clickhouse-format")
+            or "TabSeparated"
+        )  # fmt: skip
+        return _Planned(request, fingerprint, plan, fmt, started)
+
+    def _query(self, planned: _Planned) -> Response:
+        request, fmt = planned.request, planned.format
+        schema = self.catalog.schema(request.api_key)
+        with self.tenants.use(planned.fingerprint, schema) as tenant:
+            body, summary = self._run(request, tenant, planned.plan, fmt)
+        elapsed = time.perf_counter_ns() - planned.started
         summary = {
             "read_rows": "0", "read_bytes": "0", "written_rows": "0", "written_bytes": "0",
             "total_rows_to_read": "0", "result_rows": "0", "result_bytes": str(len(body)),
@@ -318,14 +375,15 @@ class Gateway:
 
     async def _answer_cancellable(
         self,
-        answer: Callable[[str], Response],
+        prepare: Callable[[str], Response | _Planned],
         params: dict[str, str],
         headers: dict[str, str],
         receive: Receive,
     ) -> Response | None:
-        """`answer(query_id)` in a worker thread; a KILL QUERY for this query_id (same key)
-        answers 394 at once, a client that disconnects gets nothing (None), and either way the
-        abandoned upstream call ends at the API's time limit."""
+        """`prepare(query_id)`, then `finish`, each in a thread of its own (see `_admitted`).
+        A KILL QUERY for this query_id (same key) answers 394 at once, a client that
+        disconnects gets nothing (None), and either way the abandoned upstream call ends at
+        the API's time limit."""
         query_id = _query_id(params)
         try:
             fingerprint = self.catalog.fingerprint(_credentials(params, headers))
@@ -341,7 +399,7 @@ class Gateway:
             registered = bool(fingerprint) and query_id not in self._running
             if registered:
                 self._running[query_id] = (fingerprint, cancel)
-        work = asyncio.ensure_future(self._admitted(fingerprint, lambda: answer(query_id)))
+        work = asyncio.ensure_future(self._admitted(fingerprint, lambda: prepare(query_id)))
         stop = asyncio.ensure_future(cancelled.wait())
         gone = asyncio.ensure_future(disconnected(receive))
         try:
@@ -365,11 +423,21 @@ class Gateway:
                                  "x-clickhouse-timezone": SERVER_TIMEZONE})  # fmt: skip
         return response
 
-    async def _admitted(self, fingerprint: bytes, work: Callable[[], Response]) -> Response:
-        """`work()` in a thread of its own once the key has a free slot (see `Slots`)."""
+    async def _admitted(
+        self, fingerprint: bytes, prepare: Callable[[], Response | _Planned]
+    ) -> Response:
+        """A place in the key's line (see `Slots`), `prepare()`, then `finish`: in one of the
+        key's running slots when it calls the API, at once otherwise (the local catalog, and a
+        KILL QUERY, which must never wait behind the queries it may cancel)."""
         try:
             async with self.slots.hold(fingerprint):
-                return await in_thread(work)
+                step = await in_thread(prepare)
+                if isinstance(step, Response):
+                    return step
+                if not step.upstream:
+                    return await in_thread(functools.partial(self.finish, step))
+                async with self.slots.run(fingerprint):
+                    return await in_thread(functools.partial(self.finish, step))
         except ClickHouseError as exc:  # too many queries of this key at once
             return self._error(exc)
 
@@ -391,9 +459,9 @@ class Gateway:
         else:
             query = scope["query_string"].decode("latin-1")
             method, path = scope["method"], scope["path"]
-            answer = functools.partial(self.handle, method, path, query, headers, body)
+            prepare = functools.partial(self.prepare, method, path, query, headers, body)
             params = dict(parse_qsl(query, keep_blank_values=True))
-            response = await self._answer_cancellable(answer, params, headers, receive)
+            response = await self._answer_cancellable(prepare, params, headers, receive)
             if response is None:
                 return  # nobody is listening
         await send_response(send, response.status, response.headers, response.body)

@@ -190,7 +190,8 @@ class Tenants:
 
 
 class Slots:
-    """Per-key admission: `per_key` queries in flight, `queued` more waiting, then error 202."""
+    """Per-key admission: a place in the key's line for each request (at most `per_key` +
+    `queued`, then error 202), and `per_key` slots for the queries that call the API."""
 
     def __init__(self, per_key: int = PER_KEY, queued: int = QUEUED) -> None:
         self.per_key = per_key
@@ -199,11 +200,11 @@ class Slots:
 
     @contextlib.asynccontextmanager
     async def hold(self, fingerprint: bytes) -> AsyncIterator[None]:
-        """A slot of the key's, for one query (in the event loop's thread only)."""
+        """A place in the key's line, for one request (in the event loop's thread only)."""
         entry = self._keys.get(fingerprint)
         if entry is None:
             entry = self._keys[fingerprint] = (asyncio.Semaphore(self.per_key), [0])
-        semaphore, holders = entry
+        holders = entry[1]
         if holders[0] >= self.per_key + self.queued:
             raise ClickHouseError(
                 "TOO_MANY_SIMULTANEOUS_QUERIES",
@@ -212,12 +213,17 @@ class Slots:
             )
         holders[0] += 1
         try:
-            async with semaphore:
-                yield
+            yield
         finally:
             holders[0] -= 1
             if holders[0] == 0:
                 self._keys.pop(fingerprint, None)
+
+    @contextlib.asynccontextmanager
+    async def run(self, fingerprint: bytes) -> AsyncIterator[None]:
+        """One of the key's running slots (only within `hold` of the same key)."""
+        async with self._keys[fingerprint][0]:
+            yield
 
 
 async def in_thread(work: Callable[[], T]) -> T:

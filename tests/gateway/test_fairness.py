@@ -91,3 +91,34 @@ def test_queries_beyond_a_keys_slots_and_queue_are_refused(slow_gateway: str) ->
         thread.join(timeout=60)
     codes = sorted(a.headers.get("x-clickhouse-exception-code", "") for a in answers)
     assert codes == [""] * 8 + ["202"] * 2
+
+
+def test_kill_query_never_waits_behind_the_queries_it_may_cancel(slow_gateway: str) -> None:
+    """All of a key's running slots busy and more waiting: its KILL QUERY still answers at once,
+    and the killed query's client gets 394 while the others run on to their answers."""
+    finished: dict[str, tuple[float, httpx.Response]] = {}
+    lock = threading.Lock()
+
+    def slow(query_id: str) -> None:
+        answer = httpx.post(slow_gateway, params={"query_id": query_id}, auth=("u", ACME),
+                            content=b"SELECT count() FROM fact_signal", timeout=60)  # fmt: skip
+        with lock:
+            finished[query_id] = (time.monotonic(), answer)
+
+    ids = [f"busy-{i}" for i in range(6)]  # 4 run (2 s upstream each), 2 wait for a slot
+    threads = [threading.Thread(target=slow, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    kill = ask(slow_gateway, ACME, "KILL QUERY WHERE query_id = 'busy-0'")
+    killed_at = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert kill.status_code == 200, kill.text
+    assert kill.text.startswith("finished\tbusy-0\t"), kill.text
+    victim_at, victim = finished["busy-0"]
+    assert victim.headers["x-clickhouse-exception-code"] == "394"
+    others = [finished[i] for i in ids[1:]]
+    assert [a.status_code for _, a in others] == [200] * 5
+    assert killed_at < min(at for at, _ in others)  # answered before any slot came free
+    assert victim_at < min(at for at, _ in others)
