@@ -32,5 +32,9 @@ venv .venv-pandas22 -e ".[emulator,test]" "sqlalchemy>=2.0.42,<2.1" "pandas>=2.2
 .venv-pandas22/bin/pytest -q tests/frames
 
 echo "== Superset 6.1 environment (engine spec and end-to-end suite)"
-venv .venv-superset -e ".[emulator,superset]" "pytest>=8" "pytest-timeout>=2.3"
-.venv-superset/bin/pytest -q -p no:cacheprovider tests/superset
+venv .venv-superset -e ".[emulator,superset]" "pytest>=8" "pytest-timeout>=2.3" "playwright>=1.45"
+# the browser test drives Debian's chromium (Playwright's own browser download is not used)
+if [ ! -x /usr/bin/chromium ]; then
+    apt-get install -y --no-install-recommends chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+fi
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .venv-superset/bin/pytest -q -p no:cacheprovider tests/superset
