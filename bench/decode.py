@@ -5,7 +5,8 @@ Builds a 10,000-row, 12-column /query answer (the mix of types the service sends
 it from a mocked transport, and prints the best time of each against `orjson.loads` and
 `json.loads` of the same body (plain parses that keep neither Decimals nor types), their
 ratios and peak memory. Times are this process's CPU time, so that other load on the
-machine skews the ratios less. Also prints a typed msgspec decode of the same body (one native pass, the floor).
+machine skews the ratios less. Also prints a typed msgspec decode of the same body (one
+native pass, the floor).
 Targets: fetchall at most 1.15x the floor, Arrow at most 1.5x orjson.loads.
 Run: python bench/decode.py [--rows N] [--repeat R]
 """
