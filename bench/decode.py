@@ -5,21 +5,27 @@ Builds a 10,000-row, 12-column /query answer (the mix of types the service sends
 it from a mocked transport, and prints the best time of each against `orjson.loads` and
 `json.loads` of the same body (plain parses that keep neither Decimals nor types), their
 ratios and peak memory. Times are this process's CPU time, so that other load on the
-machine skews the ratios less. Targets: fetchall at most 2x orjson.loads, Arrow at most 1.5x.
+machine skews the ratios less. Also prints a typed msgspec decode of the same body (one
+native pass, the floor).
+Targets: fetchall at most 1.15x the floor, Arrow at most 1.5x orjson.loads.
 Run: python bench/decode.py [--rows N] [--repeat R]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import decimal
 import gc
 import json
 import random
 import time
 import tracemalloc
 import uuid
+from typing import Any
 
 import httpx
+import msgspec
 import orjson
 
 import paid_dbapi
@@ -60,7 +66,10 @@ def main() -> None:
     args = parser.parse_args()
     payload = body(args.rows)
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=payload))
-    conn = paid_dbapi.connect("bench", base_url="https://bench.invalid", transport=transport)
+    # on_precision="ignore": the bench measures decoding, not the double-rounding warning.
+    conn = paid_dbapi.connect(
+        "bench", base_url="https://bench.invalid", transport=transport, on_precision="ignore"
+    )
     cursor = conn.cursor()
 
     def driver() -> None:
@@ -77,7 +86,20 @@ def main() -> None:
     def with_json() -> None:
         json.loads(payload)
 
-    runs = {"driver": driver, "arrow": arrow, "orjson": with_orjson, "json": with_json}
+    row = tuple[int, decimal.Decimal, datetime.datetime, str | None, str, uuid.UUID,
+                list[str], dict[str, Any], float, bool, datetime.date, int]  # fmt: skip
+    floor_decoder = msgspec.json.Decoder(
+        msgspec.defstruct("Body", [("columns", Any), ("rows", list[row]), ("meta", Any)]),
+        strict=False,
+    )
+
+    def with_msgspec() -> None:
+        floor_decoder.decode(payload)
+
+    runs = {
+        "driver": driver, "arrow": arrow, "orjson": with_orjson, "json": with_json,
+        "floor": with_msgspec,
+    }  # fmt: skip
     timings: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.repeat):
         for name, fn in runs.items():
@@ -93,9 +115,11 @@ def main() -> None:
     print(f"body: {len(payload) / 1e6:.1f} MB, {args.rows} rows x {len(COLUMNS)} columns")
     print(f"orjson.loads (baseline):  {best['orjson'] * 1000:8.1f} ms")
     print(f"json.loads (baseline):    {best['json'] * 1000:8.1f} ms")
+    print(f"msgspec typed (floor):    {best['floor'] * 1000:8.1f} ms")
     print(f"execute + fetchall:       {best['driver'] * 1000:8.1f} ms")
     print(f"  ratio vs orjson.loads:  {best['driver'] / best['orjson']:8.2f}x (target <= 2.0)")
     print(f"  ratio vs json.loads:    {best['driver'] / best['json']:8.2f}x")
+    print(f"  ratio vs msgspec floor: {best['driver'] / best['floor']:8.2f}x (target <= 1.15)")
     print(f"execute + fetch_arrow_table: {best['arrow'] * 1000:5.1f} ms")
     print(f"  ratio vs orjson.loads:  {best['arrow'] / best['orjson']:8.2f}x (target <= 1.5)")
     print(f"peak memory (driver):     {peak / 1e6:8.1f} MB")
