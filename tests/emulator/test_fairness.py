@@ -35,23 +35,27 @@ def test_a_full_share_of_slow_queries_leaves_other_orgs_answering(
     expected = _post(server_url, light_key, "SELECT count() FROM dim_customer").json()["rows"]
     finished: list[float] = []
 
-    def heavy() -> int:
-        status = _post(server_url, heavy_key, HEAVY).status_code
+    def heavy() -> httpx.Response:
+        answer = _post(server_url, heavy_key, HEAVY)
         finished.append(time.monotonic())
-        return status
+        return answer
 
-    with ThreadPoolExecutor(MAX_PENDING_PER_ORG) as pool:
-        loaded = [pool.submit(heavy) for _ in range(MAX_PENDING_PER_ORG)]
-        time.sleep(0.5)  # all of the share is in flight (the batch takes many seconds)
-        beyond = _post(server_url, heavy_key, "SELECT 1")
+    sent = MAX_PENDING_PER_ORG + 4  # more than the share, at once
+    with ThreadPoolExecutor(sent) as pool:
+        loaded = [pool.submit(heavy) for _ in range(sent)]
+        time.sleep(0.3)
         light = []
         for _ in range(5):
             r = _post(server_url, light_key, "SELECT count() FROM dim_customer")
             light.append((r.status_code, r.json()["rows"], time.monotonic()))
-        statuses = [f.result() for f in loaded]
-    assert (beyond.status_code, beyond.json()["code"]) == (429, "TOO_MANY_QUERIES")
-    assert beyond.headers["retry-after"] == "1"
+        answers = [f.result() for f in loaded]
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused, "no request beyond the share was refused"
+    assert {(a.json()["code"], a.headers["retry-after"]) for a in refused} == {
+        ("TOO_MANY_QUERIES", "1")
+    }
+    assert len(refused) <= 4
+    assert all(a.status_code in (200, 429) for a in answers)
     assert [(s, rows) for s, rows, _ in light] == [(200, expected)] * 5
-    assert statuses == [200] * MAX_PENDING_PER_ORG  # the loaded organization is answered too
     assert max(at for _, _, at in light) < max(finished)  # not queued behind the other's batch
     assert _post(server_url, heavy_key, "SELECT 1").status_code == 200  # its share is back
