@@ -119,6 +119,10 @@ BASE_SETTINGS: dict[str, str] = {
     "implicit_select": "0",  # the guard's rule: text that is not a statement is refused
 }
 
+#: What displayName() answers in a worker (ClickHouse's default is the machine's host name).
+DISPLAY_NAME = "paid"
+_DISPLAY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
 _ERROR = re.compile(
     r"Code: (\d+)\. DB::\w*Exception: (.*?)(?: \(([A-Z_0-9]+)\))?(?: \(version [^)]*\))?\s*$", re.S
 )
@@ -149,7 +153,10 @@ class Worker:
         label: str = "worker",
         readonly: int = 1,
         snapshot: bool = False,
+        display_name: str = DISPLAY_NAME,
     ) -> None:
+        if not _DISPLAY_NAME.fullmatch(display_name):
+            raise ValueError(f"invalid display name: {display_name!r}")
         self.limits = limits
         self.label = label
         self._config = {
@@ -166,6 +173,7 @@ class Worker:
             # 2 still forbids writes but lets trusted SQL use format() and SETTINGS (the
             # gateway's encoder); queries judged by the guard can use neither.
             "readonly": 2 if readonly == 2 else 1,
+            "display_name": display_name,
         }
         self._snapshot = _Snapshot() if snapshot and database else None
         self._lock = threading.Lock()  # one query at a time; guards _child
@@ -499,7 +507,9 @@ def child_main() -> None:
     confined = confined and confine(home, kept)  # from here: `home` (and the snapshot), no TCP
     written: list[list[str]] = []
     try:
-        session = chdb_session.Session()  # type: ignore[no-untyped-call]
+        # the engine's own configuration: displayName() never tells the machine's host name
+        where = f":memory:?display_name={config['display_name']}"
+        session = chdb_session.Session(where)  # type: ignore[no-untyped-call]
         written = _locked_session(session, config)
     except Exception as exc:
         error = parse_error(str(exc))

@@ -36,6 +36,9 @@ SERVER_SETTINGS: dict[str, str] = {
 }
 
 
+#: What displayName() answers: a fixed name, never the machine's host name (ClickHouse's default).
+DISPLAY_NAME = "paid-gateway"
+
 _PATH = re.compile(r"(?:/[\w.-]+){2,}")
 
 
@@ -64,6 +67,7 @@ class Engine:
             settings={**SERVER_SETTINGS, **(settings or {})},
             label=label,
             readonly=readonly,
+            display_name=DISPLAY_NAME,
         )
 
     def start(self) -> None:

@@ -27,12 +27,18 @@ from .errors import ClickHouseError
 
 #: Databases answered from the local catalog (ClickHouse's own metadata schemas).
 METADATA_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCHEMA"})
-#: Functions about the server rather than the data (exact names), answered locally: only those
-#: real clients send (clickhouse-connect: version, timezone, currentDatabase; Metabase: also
-#: currentUser), and `database`: clickhouse-connect's SQLAlchemy dialect filters system.tables
-#: on that bare column, which the guard cannot tell from a call of database(). Nothing that
-#: reads the engine's settings.
-SERVER_FUNCTIONS = frozenset({"version", "timezone", "currentDatabase", "currentUser", "database"})
+#: Functions about the server rather than the data (exact names), answered locally by the
+#: key's catalog engine: only those real clients send (clickhouse-connect: version, timezone,
+#: currentDatabase; Metabase: also currentUser; clickhouse-go over HTTP: displayName, version,
+#: revision, timezone), and `database`: clickhouse-connect's SQLAlchemy dialect filters
+#: system.tables on that bare column, which the guard cannot tell from a call of database().
+#: The engine answers them as the bundled ClickHouse does (version() and revision() of one
+#: build), except displayName(), which is the engine's configured neutral name, never the
+#: machine's host name. Nothing that reads the engine's settings.
+SERVER_FUNCTIONS = frozenset(
+    {"version", "revision", "displayName", "timezone", "currentDatabase", "currentUser",
+     "database"}
+)  # fmt: skip
 _SERVER_FUNCTIONS_LOWER = frozenset(f.lower() for f in SERVER_FUNCTIONS)
 #: Statements answered from the local catalog (the root of ClickHouse's tree).
 METADATA_STATEMENTS = frozenset(

@@ -11,6 +11,7 @@ import base64
 import gzip
 import io
 import json
+import socket
 from decimal import Decimal
 
 import chdb
@@ -331,6 +332,17 @@ def test_metadata_other_tools_read(http: httpx.Client, sql: str, first_line: str
     response = ask(http, sql)
     assert response.status_code == 200, response.text
     assert response.text.splitlines()[0] == first_line
+
+
+def test_server_identity_is_the_bundled_clickhouse_under_a_neutral_name(http: httpx.Client) -> None:
+    """clickhouse-go's first query over HTTP: version() and revision() of the one bundled
+    build (chDB's own answer), the gateway's time zone, and a fixed name, never the host's."""
+    response = ask(http, "SELECT displayName(), version(), revision(), timezone()")
+    assert response.status_code == 200, response.text
+    version, revision = bytes(chdb.query("SELECT version(), revision()", "TSV").bytes()).split()
+    assert response.content.split(b"\t") == [b"paid-gateway", version, revision, b"UTC\n"]
+    assert response.headers["x-clickhouse-timezone"] == "UTC"
+    assert socket.gethostname().encode() not in response.content
 
 
 @pytest.mark.parametrize(
