@@ -507,8 +507,10 @@ def child_main() -> None:
     confined = confined and confine(home, kept)  # from here: `home` (and the snapshot), no TCP
     written: list[list[str]] = []
     try:
-        # the engine's own configuration: displayName() never tells the machine's host name
-        where = f":memory:?display_name={config['display_name']}"
+        # the engine's own configuration: displayName() never tells the machine's host name,
+        # and its files live in this process's own directory, which system tables' path
+        # columns then show as /proc/self/cwd/, nothing of the machine's layout
+        where = f"/proc/self/cwd?display_name={config['display_name']}"
         session = chdb_session.Session(where)  # type: ignore[no-untyped-call]
         written = _locked_session(session, config)
     except Exception as exc:

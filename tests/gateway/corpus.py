@@ -20,10 +20,6 @@ from clickhouse_driver.compression.lz4 import Compressor
 from clickhouse_driver.streams.compressed import CompressedBlockOutputStream
 
 MACHINE_PATHS = (b"/work", b"/tmp", b"/root", b"site-packages")
-#: The one known exception, tracked as its own issue: the catalog engine's `system.databases`
-#: (which Metabase and clickhouse-go read) shows its `data_path`/`metadata_path`, inside the
-#: key's own worker directory. It holds nothing of another key; any other path still fails.
-KNOWN_PATH = re.compile(rb"FROM system\.databases\b")
 _ERROR = re.compile(rb"Code: (\d+)\. DB::Exception: ")
 
 
@@ -67,12 +63,9 @@ def problems(status: int, headers: dict[str, str], body: bytes, canaries: re.Pat
     leak = canaries.search(everything)
     if leak:
         found.append(f"victim canary {leak.group(0)!r} in an answer (HTTP {status}): {excerpt!r}")
-    known = KNOWN_PATH.search(attack.sql.encode()) is not None
     for path in MACHINE_PATHS:
         for hit in re.finditer(re.escape(path), everything):
             at = hit.start()
-            if known and everything.startswith(b"/tmp/paid-worker-", at):
-                continue
             found.append(f"machine path {path!r} in an answer (HTTP {status}): "
                          f"{everything[max(0, at - 80):at + 80]!r}")  # fmt: skip
             break
