@@ -27,9 +27,7 @@ def measure(scale: float, name: str, snapshot: bool, repeat: int) -> tuple[float
     dataset = load(scale, 42)
     org = next(o for o in dataset.organizations if o.name == name)
     limits = Limits(10_000, DEFAULT_TIMEOUT, DEFAULT_MEMORY_LIMIT)
-    worker = Worker(
-        dataset.setup_sql(org), limits=limits, database=org.database, snapshot=snapshot
-    )
+    worker = Worker(dataset.setup_sql(org), limits=limits, database=org.database, snapshot=snapshot)
     try:
         started = time.perf_counter()
         first = worker.query(SQL).row_texts

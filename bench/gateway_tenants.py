@@ -64,15 +64,23 @@ def measure(keys: int) -> None:
         pids = [pid for t in live.values() for pid in t.pids()]
         rss, pss = (sum(memory_mib(pid, f) for pid in pids) for f in ("Rss", "Pss"))
         print(f"keys live: {len(live)}")
-        print(f"first query of a new key: median {statistics.median(first) * 1e3:.0f} ms, "
-              f"max {max(first) * 1e3:.0f} ms")
+        print(
+            f"first query of a new key: median {statistics.median(first) * 1e3:.0f} ms, "
+            f"max {max(first) * 1e3:.0f} ms"
+        )
         warm_ms = statistics.median(warm) * 1e3
-        print(f"a warm key's query read by the guard: median {warm_ms:.1f} ms "
-              f"(first / warm: {statistics.median(first) * 1e3 / warm_ms:.0f}x)")
-        print(f"one key's workers (catalog + encoder): median {statistics.median(memory):.0f} "
-              "MiB private")
-        print(f"all {len(live)} keys' workers: {pss:.0f} MiB PSS ({rss:.0f} MiB RSS, the "
-              "library counted in each)")
+        print(
+            f"a warm key's query read by the guard: median {warm_ms:.1f} ms "
+            f"(first / warm: {statistics.median(first) * 1e3 / warm_ms:.0f}x)"
+        )
+        print(
+            f"one key's workers (catalog + encoder): median {statistics.median(memory):.0f} "
+            "MiB private"
+        )
+        print(
+            f"all {len(live)} keys' workers: {pss:.0f} MiB PSS ({rss:.0f} MiB RSS, the "
+            "library counted in each)"
+        )
     finally:
         tenants.close()
 

@@ -20,6 +20,7 @@ npm ci --prefix tests/gateway/node --no-audit --no-fund --silent
 # the real JDBC driver harness (tests/gateway/test_jdbc.py), built once, fetched from Maven Central
 ./scripts/build-clients.sh
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy --strict paid_dbapi paid_sqlalchemy
 .venv/bin/pytest --ignore=tests/superset "$@"
 

@@ -94,8 +94,16 @@ def test_refuses_a_key_not_unique_across_a_page_boundary(capped: paid_dbapi.Conn
     ("sql", "key", "message"),
     [
         ("SELECT state, id FROM dim_customer", ["state"], "may be NULL"),
-        ("SELECT id FROM dim_customer", ["name", "id"], r"^\[KEY_NOT_SELECTED\] the key column\(s\) name must be in the query's SELECT list \(it selects id\)$"),
-        ("SELECT id FROM dim_customer WHERE (", ["id"], r"^cannot page this query: it does not parse at line 1, column 35, near '\('$"),
+        (
+            "SELECT id FROM dim_customer",
+            ["name", "id"],
+            r"^\[KEY_NOT_SELECTED\] the key column\(s\) name must be in the query's SELECT list \(it selects id\)$",
+        ),
+        (
+            "SELECT id FROM dim_customer WHERE (",
+            ["id"],
+            r"^cannot page this query: it does not parse at line 1, column 35, near '\('$",
+        ),
         ("SELECT id FROM dim_customer LIMIT 5", ["id"], "LIMIT"),
         ("SELECT id FROM dim_customer ORDER BY id", ["id"], "ORDER BY"),
         ("SELECT 1; SELECT 2", ["id"], "one SELECT"),
@@ -107,7 +115,9 @@ def test_refusals(capped: paid_dbapi.Connection, sql: str, key: list[str], messa
         list(Extract(capped, sql, key))
 
 
-def test_an_error_in_the_query_shows_the_query_not_the_wrapper(capped: paid_dbapi.Connection) -> None:
+def test_an_error_in_the_query_shows_the_query_not_the_wrapper(
+    capped: paid_dbapi.Connection,
+) -> None:
     with pytest.raises(paid_dbapi.ProgrammingError) as info:
         list(Extract(capped, "SELECT id, nosuch FROM dim_customer", ["id"]))
     assert "nosuch" in str(info.value)

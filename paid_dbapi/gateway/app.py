@@ -199,9 +199,7 @@ class Gateway:
         return self._answering(request.query_id, planned.started,
                                lambda: self._query(planned))  # fmt: skip
 
-    def _answering(
-        self, query_id: str, started: int, step: Callable[[], T]
-    ) -> T | Response:
+    def _answering(self, query_id: str, started: int, step: Callable[[], T]) -> T | Response:
         """`step()`, with every failure turned into ClickHouse's error answer; a Response gets
         the query id and time zone headers."""
         result: T | Response

@@ -61,6 +61,7 @@ FORMATS: dict[str, str] = {
 }  # fmt: skip
 _BY_LOWER = {name.lower(): name for name in FORMATS}
 
+
 def canonical(name: str) -> str:
     """ClickHouse's spelling of an output format name; UNKNOWN_FORMAT if not offered."""
     found = _BY_LOWER.get(name.lower())

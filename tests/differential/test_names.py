@@ -37,7 +37,9 @@ def cursor() -> Iterator[paid_dbapi.Cursor]:
 @example(names=["a\tb", "c'd\\e", "é\x01"])
 def test_tuple_field_names(oracle: Oracle, cursor: paid_dbapi.Cursor, names: list[str]) -> None:
     fields = ", ".join(f"{quote_identifier(n)} Int8" for n in names)
-    value = f"CAST(tuple({', '.join(map(str, range(len(names))))}), {quote_string(f'Tuple({fields})')})"
+    value = (
+        f"CAST(tuple({', '.join(map(str, range(len(names))))}), {quote_string(f'Tuple({fields})')})"
+    )
     type_text, struct = oracle.row(f"SELECT toTypeName({value}) AS type, {value} AS t")
     assert list(struct) == names  # ClickHouse kept the names we meant
     assert parse_type(type_text).field_names == tuple(names)

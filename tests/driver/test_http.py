@@ -361,7 +361,10 @@ def test_a_404_everywhere_says_where_to_look() -> None:
     transport, seen = only_under("/nowhere")
     with pytest.raises(paid_dbapi.ProgrammingError) as info:
         paid_dbapi.connect(KEY, transport=transport).cursor().execute("SELECT 1")
-    assert [r.url.path for r in seen] == ["/api/v2/analytics/query", "/api/v2/experimental/analytics/query"]
+    assert [r.url.path for r in seen] == [
+        "/api/v2/analytics/query",
+        "/api/v2/experimental/analytics/query",
+    ]
     message = str(info.value)
     assert "https://api.agentpaid.io/api/v2/experimental/analytics" in message
     assert "routes=" in message

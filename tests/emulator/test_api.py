@@ -229,7 +229,9 @@ def test_startup_data_volume(acme: httpx.Client, emulator: Emulator) -> None:
 
 
 @pytest.mark.parametrize("prefix", ["/api/v2/analytics", "/api/v2/experimental/analytics"])
-def test_both_route_sets_answer_alike(emulator: Emulator, org_keys: dict[str, str], prefix: str) -> None:
+def test_both_route_sets_answer_alike(
+    emulator: Emulator, org_keys: dict[str, str], prefix: str
+) -> None:
     """The vendor's definition serves the same endpoints and shapes under both prefixes."""
     headers = {"Authorization": f"Bearer {org_keys['acme']}"}
     with httpx.Client(transport=emulator.transport(), base_url=f"http://localhost{prefix}",
@@ -238,7 +240,10 @@ def test_both_route_sets_answer_alike(emulator: Emulator, org_keys: dict[str, st
         views = c.get("/schema").json()["views"]
         signals = c.get("/signals/metadata").json()["signals"]
     with client_for(emulator, org_keys["acme"]) as reference:
-        assert r.json()["rows"] == query(reference, "SELECT count() AS n FROM dim_customer").json()["rows"]
+        assert (
+            r.json()["rows"]
+            == query(reference, "SELECT count() AS n FROM dim_customer").json()["rows"]
+        )
         assert views == reference.get("/schema").json()["views"]
         assert signals == reference.get("/signals/metadata").json()["signals"]
     with httpx.Client(transport=emulator.transport(), base_url="http://localhost/api/v3/analytics",
@@ -260,7 +265,9 @@ class _ExperimentalOnly(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def test_driver_finds_the_experimental_routes_on_a_real_emulator(emulator: Emulator, org_keys: dict[str, str]) -> None:
+def test_driver_finds_the_experimental_routes_on_a_real_emulator(
+    emulator: Emulator, org_keys: dict[str, str]
+) -> None:
     import paid_dbapi
 
     transport = _ExperimentalOnly(emulator.transport())
@@ -271,5 +278,7 @@ def test_driver_finds_the_experimental_routes_on_a_real_emulator(emulator: Emula
         (count,) = cur.fetchone() or (None,)
         assert conn.base_url == "http://localhost/api/v2/experimental/analytics"
     with client_for(emulator, org_keys["acme"]) as reference:
-        assert str(count) == query(reference, "SELECT count() FROM dim_customer").json()["rows"][0][0]
+        assert (
+            str(count) == query(reference, "SELECT count() FROM dim_customer").json()["rows"][0][0]
+        )
     assert transport.paths == ["/api/v2/analytics/query", "/api/v2/experimental/analytics/query"]

@@ -60,8 +60,11 @@ def rows(acme: httpx.Client, sql: str) -> list[list[Any]]:
 
 
 def test_call_signals_have_statuses_and_lengths(acme: httpx.Client) -> None:
-    found = rows(acme, """SELECT data.call_status::String AS status, count(), min(data.call_length_sec::Int64),
-        max(data.call_length_sec::Int64) FROM fact_signal WHERE signal_name = 'call' GROUP BY status""")
+    found = rows(
+        acme,
+        """SELECT data.call_status::String AS status, count(), min(data.call_length_sec::Int64),
+        max(data.call_length_sec::Int64) FROM fact_signal WHERE signal_name = 'call' GROUP BY status""",
+    )
     by_status = {status: (int(n), lo, hi) for status, n, lo, hi in found}
     assert set(by_status) == {"completed", "no_answer", "voicemail", "failed", "busy"}
     total = sum(n for n, _, _ in by_status.values())
@@ -74,25 +77,41 @@ def test_call_signals_have_statuses_and_lengths(acme: httpx.Client) -> None:
     assert 40 < int(hi) <= 47
     for status in ("no_answer", "failed", "busy"):  # nobody talked
         assert by_status[status][1:] == ("0", "0")
-    [[calls, agents]] = rows(acme, """SELECT count(), groupUniqArray(p.name) FROM fact_signal AS s
-        JOIN dim_product AS p ON s.product_id = p.id WHERE s.signal_name = 'call'""")
+    [[calls, agents]] = rows(
+        acme,
+        """SELECT count(), groupUniqArray(p.name) FROM fact_signal AS s
+        JOIN dim_product AS p ON s.product_id = p.id WHERE s.signal_name = 'call'""",
+    )
     assert agents == ["Voice Concierge"]
     assert int(calls) == total
 
 
 def test_account_tier_is_one_per_customer_on_every_signal(acme: httpx.Client) -> None:
-    [[missing, customers, pairs, tiers]] = rows(acme, """SELECT countIf(data.account_tier::String = ''),
+    [[missing, customers, pairs, tiers]] = rows(
+        acme,
+        """SELECT countIf(data.account_tier::String = ''),
         uniqExact(customer_id), uniqExact(customer_id, data.account_tier::String),
-        groupUniqArray(data.account_tier::String) FROM fact_signal""")
+        groupUniqArray(data.account_tier::String) FROM fact_signal""",
+    )
     assert missing == "0"
     assert pairs == customers
     assert sorted(tiers) == ["enterprise", "free", "growth", "starter"]
 
 
 def test_opportunity_stage_on_sales_signals_only(acme: httpx.Client) -> None:
-    found = rows(acme, """SELECT signal_name, groupUniqArray(data.opportunity_stage::String) FROM fact_signal
-        GROUP BY signal_name ORDER BY signal_name""")
-    stages = {"prospecting", "qualification", "proposal", "negotiation", "closed_won", "closed_lost"}
+    found = rows(
+        acme,
+        """SELECT signal_name, groupUniqArray(data.opportunity_stage::String) FROM fact_signal
+        GROUP BY signal_name ORDER BY signal_name""",
+    )
+    stages = {
+        "prospecting",
+        "qualification",
+        "proposal",
+        "negotiation",
+        "closed_won",
+        "closed_lost",
+    }
     for name, seen in found:
         assert set(seen) == (stages if name in ("call", "email_sent") else {""}), name
 
@@ -105,24 +124,36 @@ def test_metadata_reports_the_types_clickhouse_observes(acme: httpx.Client) -> N
     assert set(reported) == {"call_status", "call_length_sec", "account_tier", "opportunity_stage"}
     since = body["meta"]["fromDate"].replace("T", " ").rstrip("Z")
     for path, types in reported.items():
-        [[observed]] = rows(acme, f"SELECT groupUniqArray(dynamicType(data.{path})) FROM fact_signal "
-                                  f"WHERE signal_name = 'call' AND created_at >= '{since}'")
+        [[observed]] = rows(
+            acme,
+            f"SELECT groupUniqArray(dynamicType(data.{path})) FROM fact_signal "
+            f"WHERE signal_name = 'call' AND created_at >= '{since}'",
+        )
         assert types == sorted(observed), path
     assert reported["call_length_sec"] == ["Int64"]
     assert reported["call_status"] == ["String"]
 
 
 def test_credit_amounts_are_decimal_counts_of_credits(acme: httpx.Client) -> None:
-    r = query(acme, """SELECT kind, toTypeName(any(amount)), toString(min(amount)), toString(max(amount)),
-        countIf(amount != round(amount)) FROM fact_credit_transaction GROUP BY kind ORDER BY kind""")
+    r = query(
+        acme,
+        """SELECT kind, toTypeName(any(amount)), toString(min(amount)), toString(max(amount)),
+        countIf(amount != round(amount)) FROM fact_credit_transaction GROUP BY kind ORDER BY kind""",
+    )
     found = {kind: rest for kind, *rest in r.json()["rows"]}
-    assert {kind: t for kind, (t, *_) in found.items()} == dict.fromkeys(("expire", "grant", "spend"), "Decimal(38, 10)")
+    assert {kind: t for kind, (t, *_) in found.items()} == dict.fromkeys(
+        ("expire", "grant", "spend"), "Decimal(38, 10)"
+    )
     assert found["grant"][1:3] == ["10000", "200000"]  # whole credits per bundle, never cents
     assert found["grant"][3] == "0"
     assert found["spend"][1:3] == ["-40", "-0.01"]
     assert int(found["spend"][3]) > 0  # fractional spends
-    schema = {c["name"]: c["type"] for v in acme.get("/schema").json()["views"]
-              if v["name"] == "fact_credit_transaction" for c in v["columns"]}
+    schema = {
+        c["name"]: c["type"]
+        for v in acme.get("/schema").json()["views"]
+        if v["name"] == "fact_credit_transaction"
+        for c in v["columns"]
+    }
     assert schema["amount"] == "Decimal(38, 10)"
 
 
@@ -131,13 +162,19 @@ def test_dialect_and_driver_read_credit_amounts_as_decimal_credits() -> None:
     ClickHouse itself prints with toString (no division by 100 anywhere)."""
     engine = sa.create_engine("paid+demo://")
     try:
-        columns = {c["name"]: c["type"] for c in sa.inspect(engine).get_columns("fact_credit_transaction")}
+        columns = {
+            c["name"]: c["type"] for c in sa.inspect(engine).get_columns("fact_credit_transaction")
+        }
         amount = columns["amount"]
         assert isinstance(amount, sa.Numeric)
         assert (amount.precision, amount.scale) == (38, 10)
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT amount, toString(amount) FROM fact_credit_transaction "
-                                        "WHERE kind = 'spend' ORDER BY id LIMIT 50")).all()
+            rows = conn.execute(
+                sa.text(
+                    "SELECT amount, toString(amount) FROM fact_credit_transaction "
+                    "WHERE kind = 'spend' ORDER BY id LIMIT 50"
+                )
+            ).all()
     finally:
         engine.dispose()
     assert len(rows) == 50

@@ -161,7 +161,11 @@ def same_value(ctype: str, raw: Any, value: Any) -> bool:
     if base in ("Int64", "UInt64"):
         return isinstance(raw, str) and int(raw) == value
     if base.startswith("Decimal"):  # a JSON number, not a string
-        return isinstance(raw, (int, float)) and not isinstance(raw, bool) and Decimal(repr(raw)) == value
+        return (
+            isinstance(raw, (int, float))
+            and not isinstance(raw, bool)
+            and Decimal(repr(raw)) == value
+        )
     if base in ("UInt8", "UInt32", "Float64"):
         return isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw == value
     if base == "Bool":
@@ -178,7 +182,9 @@ def same_value(ctype: str, raw: Any, value: Any) -> bool:
 
 
 @pytest.mark.parametrize("name", list(QUERIES))
-def test_query_rows_are_the_rows_paid_dbapi_reads(api: Api, conn: paid_dbapi.Connection, name: str) -> None:
+def test_query_rows_are_the_rows_paid_dbapi_reads(
+    api: Api, conn: paid_dbapi.Connection, name: str
+) -> None:
     answer = api.query(query=QUERIES[name])
     assert isinstance(answer, AnalyticsQueryResponse)
     cur = conn.cursor()
@@ -208,7 +214,11 @@ def test_column_types_are_the_vendors(api: Api) -> None:
 
 def test_truncated_result(api: Api) -> None:
     answer = api.query(query="SELECT signal_id FROM fact_signal")
-    assert (answer.meta.row_count, len(answer.rows), answer.meta.truncated) == (10_000, 10_000, True)
+    assert (answer.meta.row_count, len(answer.rows), answer.meta.truncated) == (
+        10_000,
+        10_000,
+        True,
+    )
 
 
 # -- GET /schema ------------------------------------------------------------------------------
@@ -247,7 +257,9 @@ def test_signals_metadata(api: Api, conn: paid_dbapi.Connection, name: str) -> N
     params = FILTERS[name]
     answer = api.signals(**params)
     assert isinstance(answer, SignalsMetadataResponse)
-    ours = conn.signals_metadata(params.get("signal_name"), params.get("from_date"), params.get("to_date"))
+    ours = conn.signals_metadata(
+        params.get("signal_name"), params.get("from_date"), params.get("to_date")
+    )
     assert [(s.signal_name, [(p.path, p.types) for p in s.paths]) for s in answer.signals] == [
         (s.signal_name, [(p.path, list(p.types)) for p in s.paths]) for s in ours
     ]
@@ -265,7 +277,13 @@ def test_signals_metadata(api: Api, conn: paid_dbapi.Connection, name: str) -> N
     elif "signal_name" in params:
         assert names == [params["signal_name"]]
     else:
-        assert {"call", "chat_reply", "document_summarized", "email_sent", "ticket_resolved"} == set(names)
+        assert {
+            "call",
+            "chat_reply",
+            "document_summarized",
+            "email_sent",
+            "ticket_resolved",
+        } == set(names)
     if "call" in names:
         call = next(s for s in answer.signals if s.signal_name == "call")
         assert {p.path: p.types for p in call.paths} == {
@@ -293,7 +311,9 @@ def test_inverted_window_is_bad_request_error(api: Api) -> None:
     assert (caught.value.status_code, caught.value.body["code"]) == (400, "INVALID_DATE")
 
 
-@pytest.mark.parametrize(("key", "code"), [("demo_acme_not-a-key", "INVALID_API_KEY"), (None, "UNAUTHENTICATED")])
+@pytest.mark.parametrize(
+    ("key", "code"), [("demo_acme_not-a-key", "INVALID_API_KEY"), (None, "UNAUTHENTICATED")]
+)
 def test_wrong_or_missing_key_is_403(server: str, key: str | None, code: str) -> None:
     """POST /query declares 403 (ForbiddenError); GET /schema and /signals/metadata declare no
     error status but 500, so the SDK raises its generic ApiError there, with status 403."""

@@ -40,7 +40,9 @@ class Service:
         key = request.headers["authorization"].removeprefix("Bearer ")
         self.calls.append(key)
         if key not in (KEY, OTHER):
-            return httpx.Response(403, json={"error": "the API key is not valid", "code": "INVALID_API_KEY"})
+            return httpx.Response(
+                403, json={"error": "the API key is not valid", "code": "INVALID_API_KEY"}
+            )
         return httpx.Response(200, content=self.document)
 
 
@@ -51,7 +53,9 @@ def service() -> Service:
 
 @pytest.fixture
 def catalog(service: Service) -> Catalog:
-    upstream = Upstream("http://127.0.0.1:9/api", transport=httpx.MockTransport(service), max_retries=0)
+    upstream = Upstream(
+        "http://127.0.0.1:9/api", transport=httpx.MockTransport(service), max_retries=0
+    )
     return Catalog(upstream, "paid", ttl=60)
 
 
@@ -78,18 +82,21 @@ def test_cached_per_key_for_the_ttl(catalog: Catalog, service: Service) -> None:
     assert service.calls == [KEY, OTHER]
 
 
-def test_refresh_rebuilds_the_tables(
-    catalog: Catalog, tenants: Tenants, service: Service
-) -> None:
+def test_refresh_rebuilds_the_tables(catalog: Catalog, tenants: Tenants, service: Service) -> None:
     catalog.ttl = 0
     assert answer(catalog, tenants, "SHOW TABLES") == b"fact_a\n"
     service.document = schema(("fact_a", "changed"), ("fact_b", "new"))
     assert answer(catalog, tenants, "SHOW TABLES") == b"fact_a\nfact_b\n"
-    described = answer(catalog, tenants, "SELECT name, comment FROM system.tables WHERE database = 'paid' ORDER BY name")
+    described = answer(
+        catalog,
+        tenants,
+        "SELECT name, comment FROM system.tables WHERE database = 'paid' ORDER BY name",
+    )
     assert described == b"fact_a\tchanged\nfact_b\tnew\n"
     columns = answer(catalog, tenants, "DESCRIBE TABLE fact_b").decode().splitlines()
     assert [line.split("\t")[:2] + line.split("\t")[4:5] for line in columns] == [
-        ["id", "UUID", "fact_b id"], ["amount", "Decimal(38, 10)", ""]
+        ["id", "UUID", "fact_b id"],
+        ["amount", "Decimal(38, 10)", ""],
     ]
 
 

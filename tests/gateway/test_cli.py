@@ -14,7 +14,9 @@ from .conftest import BIN, start
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "paid-gateway"), *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(BIN / "paid-gateway"), *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_version() -> None:
@@ -61,7 +63,9 @@ def test_tls(tmp_path: Path, emulator_url: str, key: str) -> None:
     try:
         secure = url.replace("0.0.0.0", "127.0.0.1")
         answer = httpx.get(  # self-signed for CN=localhost: the test checks TLS, not trust
-            secure, params={"query": "SELECT count() FROM dim_organization"}, auth=("u", key),
+            secure,
+            params={"query": "SELECT count() FROM dim_organization"},
+            auth=("u", key),
             verify=False,
         )
         assert (answer.status_code, answer.text) == (200, "1\n")
@@ -76,8 +80,12 @@ def test_demo_serves_the_bundled_emulator(tmp_path: Path) -> None:
                          r"serving (http://\S+)", tmp_path / "log")  # fmt: skip
     try:
         log = (tmp_path / "log").read_text()
-        key = next(line.rsplit(" ", 1)[1] for line in log.splitlines() if "demo organization acme" in line)
-        answer = httpx.get(url, params={"query": "SELECT name FROM paid.dim_organization"}, auth=("u", key))
+        key = next(
+            line.rsplit(" ", 1)[1] for line in log.splitlines() if "demo organization acme" in line
+        )
+        answer = httpx.get(
+            url, params={"query": "SELECT name FROM paid.dim_organization"}, auth=("u", key)
+        )
         assert (answer.status_code, answer.text) == (200, "Acme AI\n")
     finally:
         process.terminate()

@@ -187,7 +187,9 @@ def test_describe_table_has_types_and_comments(
     assert comment.result_rows == [(view.comment,)]
 
 
-def test_json_payloads_arrive_as_the_api_sent_them(client: Client, reference: paid_dbapi.Connection) -> None:
+def test_json_payloads_arrive_as_the_api_sent_them(
+    client: Client, reference: paid_dbapi.Connection
+) -> None:
     """`JSON` columns: what paid_dbapi decodes (64-bit integers are strings in the API's JSON)."""
     sql = "SELECT signal_id, data FROM fact_signal ORDER BY signal_id LIMIT 50"
     cur = reference.cursor()

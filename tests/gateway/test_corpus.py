@@ -206,8 +206,16 @@ def attack(emulator_url: str, logs: Path, request: pytest.FixtureRequest) -> Ite
     """A fresh gateway for each class (so that one class's damage does not hide the next's)."""
     name = request.node.name
     process, url = start(
-        [str(BIN / "paid-gateway"), "serve", "--upstream", emulator_url, "--port", "0",
-         "--body-timeout", "5"],  # below the 15 s the slow-connection class waits
+        [
+            str(BIN / "paid-gateway"),
+            "serve",
+            "--upstream",
+            emulator_url,
+            "--port",
+            "0",
+            "--body-timeout",
+            "5",
+        ],  # below the 15 s the slow-connection class waits
         r"serving (http://\S+)",
         logs / f"corpus-{name}.log",
     )

@@ -90,9 +90,20 @@ def test_the_gateway_stays_up_after_the_attacks(http: httpx.Client) -> None:
 
 def test_catalog_lists_only_the_views(http: httpx.Client) -> None:
     """The local engine holds the mirror and nothing else: no organization's database."""
-    databases = http.post("/", content=b"SELECT name FROM system.databases ORDER BY name").text.split()
-    assert set(databases) <= {"INFORMATION_SCHEMA", "default", "information_schema", "paid", "system"}
-    tables = http.post("/", content=b"SELECT DISTINCT database FROM system.tables WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')").text.split()
+    databases = http.post(
+        "/", content=b"SELECT name FROM system.databases ORDER BY name"
+    ).text.split()
+    assert set(databases) <= {
+        "INFORMATION_SCHEMA",
+        "default",
+        "information_schema",
+        "paid",
+        "system",
+    }
+    tables = http.post(
+        "/",
+        content=b"SELECT DISTINCT database FROM system.tables WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')",
+    ).text.split()
     assert tables == ["paid"]
 
 
@@ -115,7 +126,9 @@ def test_query_id_cannot_inject_headers(http: httpx.Client) -> None:
 def test_oversized_and_malformed_bodies(http: httpx.Client) -> None:
     assert_refused(http.post("/", content=b"SELECT '" + b"x" * (17 * 1024 * 1024) + b"'"))
     assert http.post("/", content=b"SELECT '\xff\xfe'").status_code == 200  # read as U+FFFD
-    assert_refused(http.post("/", content=b"\x1f\x8b garbage", headers={"Content-Encoding": "gzip"}))
+    assert_refused(
+        http.post("/", content=b"\x1f\x8b garbage", headers={"Content-Encoding": "gzip"})
+    )
     assert_refused(http.post("/", content=b"SELECT 1", headers={"Content-Encoding": "br"}))
     assert_refused(http.post("/", content=b"SELECT 1", params={"max_result_rows": "many"}))
     still_up(http)

@@ -52,7 +52,9 @@ def test_query_in_body_in_parameter_and_by_get(http: httpx.Client) -> None:
         "/", params={"query": "SELECT signal_name FROM fact_signal ORDER BY signal_name LIMIT 1"}
     )
     assert by_body.status_code == 200, by_body.text
-    assert by_body.text == by_param.text == by_get.text == "call\n"  # the first signal name in order
+    assert (
+        by_body.text == by_param.text == by_get.text == "call\n"
+    )  # the first signal name in order
     split = http.post("/", params={"query": "SELECT signal_name FROM fact_signal"},
                       content=b"ORDER BY signal_name LIMIT 1")  # fmt: skip
     assert split.text == "call\n"
@@ -320,8 +322,14 @@ def test_arrow_and_parquet_read_by_pyarrow(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("sql", "first_line"),
     [
-        ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'paid' ORDER BY table_name LIMIT 1", "dim_credits_currency"),
-        ("SELECT column_name, data_type FROM INFORMATION_SCHEMA.COLUMNS WHERE table_schema = 'paid' AND table_name = 'fact_cost' ORDER BY ordinal_position LIMIT 1", "id\tUUID"),
+        (
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'paid' ORDER BY table_name LIMIT 1",
+            "dim_credits_currency",
+        ),
+        (
+            "SELECT column_name, data_type FROM INFORMATION_SCHEMA.COLUMNS WHERE table_schema = 'paid' AND table_name = 'fact_cost' ORDER BY ordinal_position LIMIT 1",
+            "id\tUUID",
+        ),
         ("SHOW DATABASES", "INFORMATION_SCHEMA"),
         ("EXISTS TABLE paid.fact_cost", "1"),
         ("SELECT name FROM system.functions WHERE name = 'toStartOfMonth'", "toStartOfMonth"),
@@ -364,6 +372,8 @@ def test_exists_of_a_table_missing_from_the_catalog_answers_0(http: httpx.Client
 def test_exists_outside_the_gateways_database_stays_refused(http: httpx.Client, sql: str) -> None:
     """Only the gateway's own database is known whole; elsewhere the guard's refusal stands."""
     assert ask(http, sql).headers["x-clickhouse-exception-code"] == "60"
+
+
 def test_decimals_as_the_service_sends_them() -> None:
     """In front of the service's form, the gateway encodes the Decimal that arrived: the double
     nearest the stored value, at the column's scale (a ClickHouse client sees no warning, so

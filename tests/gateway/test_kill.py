@@ -44,7 +44,12 @@ def slow_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_kill_query_cancels_a_running_query(slow_gateway: str) -> None:
     acme, globex = demo_keys(42)["acme"], demo_keys(42)["globex"]
     for key in (acme, globex):  # load the catalog for both keys first (local: one upstream call)
-        assert httpx.get(slow_gateway, params={"query": "SELECT timezone()"}, auth=("u", key), timeout=30).text == "UTC\n"
+        assert (
+            httpx.get(
+                slow_gateway, params={"query": "SELECT timezone()"}, auth=("u", key), timeout=30
+            ).text
+            == "UTC\n"
+        )
     answers: dict[str, httpx.Response] = {}
 
     def victim() -> None:

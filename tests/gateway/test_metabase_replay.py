@@ -49,7 +49,8 @@ class JdbcV2:
                 "Content-Type": "text/plain",
                 "X-ClickHouse-Format": "RowBinaryWithNamesAndTypes",
                 "X-ClickHouse-Database": "paid",
-                "Authorization": "Basic " + base64.b64encode(f"metabase:{self.password}".encode()).decode(),
+                "Authorization": "Basic "
+                + base64.b64encode(f"metabase:{self.password}".encode()).decode(),
                 "User-Agent": "metabase/v0.57.0 clickhouse-java-v2/0.9.8",
             },
         )
@@ -101,15 +102,24 @@ def schema(emulator_url: str, key: str) -> list[paid_dbapi.ViewInfo]:
         return conn.schema()
 
 
-def test_fallback_metadata_query_is_forwarded(jdbc: JdbcV2, schema: list[paid_dbapi.ViewInfo]) -> None:
+def test_fallback_metadata_query_is_forwarded(
+    jdbc: JdbcV2, schema: list[paid_dbapi.ViewInfo]
+) -> None:
     names, types, rows = jdbc.query("SELECT * FROM `paid`.`fact_cost` WHERE 1 <> 1 LIMIT 0")
     view = next(v for v in schema if v.name == "fact_cost")
-    assert (names, types, rows) == ([c.name for c in view.columns], [c.type for c in view.columns], [])
+    assert (names, types, rows) == (
+        [c.name for c in view.columns],
+        [c.type for c in view.columns],
+        [],
+    )
 
 
 def test_a_missing_table_reads_as_missing_to_metabase(jdbc: JdbcV2) -> None:
     """Metabase's impl-table-known-to-not-exist? checks the message starts with Code: 60 or 81."""
-    for sql in ("SELECT * FROM `paid`.`nosuch` WHERE 1 <> 1 LIMIT 0", "SELECT * FROM `nosuch` LIMIT 0"):
+    for sql in (
+        "SELECT * FROM `paid`.`nosuch` WHERE 1 <> 1 LIMIT 0",
+        "SELECT * FROM `nosuch` LIMIT 0",
+    ):
         response = jdbc.send(sql)
         assert response.status_code == 404
         assert response.text.startswith(("Code: 60.", "Code: 81.")), response.text

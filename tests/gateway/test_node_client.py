@@ -25,7 +25,9 @@ NODE_DIR = Path(__file__).parent / "node"
 def answers(gateway_url: str, key: str) -> Any:
     node = shutil.which("node")
     assert node, "node is required (scripts/test.sh installs @clickhouse/client with npm)"
-    assert (NODE_DIR / "node_modules" / "@clickhouse" / "client").is_dir(), "run npm ci in tests/gateway/node"
+    assert (NODE_DIR / "node_modules" / "@clickhouse" / "client").is_dir(), (
+        "run npm ci in tests/gateway/node"
+    )
     done = subprocess.run(
         [node, "client.mjs"], cwd=NODE_DIR, capture_output=True, text=True, timeout=60,
         env={**os.environ, "GATEWAY_URL": gateway_url, "GATEWAY_PASSWORD": key},
@@ -41,7 +43,9 @@ def test_ping(answers: Any) -> None:
 def test_json_each_row(answers: Any, emulator_url: str, key: str) -> None:
     with paid_dbapi.connect(key, base_url=emulator_url) as conn:
         cur = conn.cursor()
-        cur.execute("SELECT signal_name, count() AS n FROM fact_signal GROUP BY signal_name ORDER BY signal_name")
+        cur.execute(
+            "SELECT signal_name, count() AS n FROM fact_signal GROUP BY signal_name ORDER BY signal_name"
+        )
         expected = [{"signal_name": name, "n": n} for name, n in cur.fetchall()]
     assert answers["jsonEachRow"] == expected
 

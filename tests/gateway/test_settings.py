@@ -43,8 +43,13 @@ def test_malformed_values_are_bad_arguments(http: httpx.Client, name: str, value
 
 
 def test_good_values_shape_the_output_as_clickhouse_does(http: httpx.Client) -> None:
-    assert http.post("/", params={"format_csv_delimiter": "|"}, content=SQL.encode()).text == '1|"x"\n'
-    assert http.post("/", params={"format_csv_delimiter": "'"}, content=SQL.encode()).text == "1'\"x\"\n"
+    assert (
+        http.post("/", params={"format_csv_delimiter": "|"}, content=SQL.encode()).text == '1|"x"\n'
+    )
+    assert (
+        http.post("/", params={"format_csv_delimiter": "'"}, content=SQL.encode()).text
+        == '1\'"x"\n'
+    )
     assert http.post("/", params={"max_result_rows": " 5 "}, content=SQL.encode()).text == '1,"x"\n'
 
 

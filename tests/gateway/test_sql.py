@@ -44,9 +44,9 @@ def test_format_clause(parse: Parser, sql: str, expected: tuple[str, str | None]
 
 def test_remove_qualifier_only_before_views() -> None:
     views = set(VIEWS)
-    assert remove_qualifier("SELECT `paid`.`fact_cost`.vendor FROM `paid`.`fact_cost`", "paid", views) == (
-        "SELECT `fact_cost`.vendor FROM `fact_cost`"
-    )
+    assert remove_qualifier(
+        "SELECT `paid`.`fact_cost`.vendor FROM `paid`.`fact_cost`", "paid", views
+    ) == ("SELECT `fact_cost`.vendor FROM `fact_cost`")
     for untouched in ("SELECT * FROM paid.nosuch", "SELECT * FROM other.fact_cost",
                       "SELECT x.paid.fact_cost FROM t AS x", "SELECT 'paid.fact_cost'",
                       "SELECT * FROM PAID.fact_cost"):  # fmt: skip
@@ -95,6 +95,7 @@ def test_refusals(parse: Parser, sql: str, name: str) -> None:
 
 def test_a_rewrite_clickhouse_reads_differently_is_refused(parse: Parser) -> None:
     """The check itself: a parser that sees something else after the cut refuses the query."""
+
     def lying(sql: str) -> tuple[str, Node]:
         canonical, root = parse(sql)
         if "paid" not in sql:

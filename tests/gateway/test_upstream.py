@@ -50,9 +50,14 @@ def test_settles_on_the_live_route_set(live: str) -> None:
 
 def test_a_path_that_is_neither_route_set_explains_the_404() -> None:
     service = OnlyOneRouteSet(routes.STABLE)
-    upstream = Upstream("https://api.example.com/api", transport=httpx.MockTransport(service), max_retries=0)
+    upstream = Upstream(
+        "https://api.example.com/api", transport=httpx.MockTransport(service), max_retries=0
+    )
     try:
-        with pytest.raises(ProgrammingError, match=re.escape("no Analytics API endpoint at https://api.example.com/api")):
+        with pytest.raises(
+            ProgrammingError,
+            match=re.escape("no Analytics API endpoint at https://api.example.com/api"),
+        ):
             upstream.query(KEY, "SELECT 1")
     finally:
         upstream.close()

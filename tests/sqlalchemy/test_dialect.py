@@ -268,7 +268,13 @@ def test_compiler_features_execute(engine: sa.engine.Engine, tables: dict[str, s
     ).limit(3)
     assert [r.rn for r in run(engine, ranked)] == [1, 2, 3]
     names = run(engine, sa.select(s.c.signal_name).distinct())
-    assert sorted(n for (n,) in names) == ["call", "chat_reply", "document_summarized", "email_sent", "ticket_resolved"]
+    assert sorted(n for (n,) in names) == [
+        "call",
+        "chat_reply",
+        "document_summarized",
+        "email_sent",
+        "ticket_resolved",
+    ]
     nulls = run(engine, sa.select(c.c.state).order_by(c.c.state.asc().nulls_first()).limit(1))
     assert nulls == [(None,)]
     month = sa.func.toStartOfMonth(s.c.created_at).label("created_at")
