@@ -5,12 +5,11 @@ file named by PAID_GO_HARNESS): ping, databases and tables, DESCRIBE, a time ser
 toStartOfInterval, a table query scanned into int64, uint64, decimal.Decimal, time.Time,
 string, []string and maps, and errors. It runs once; values are compared with paid_dbapi.
 
-Today clickhouse-go's HTTP connection starts with `SELECT displayName(), version(), revision(),
-timezone()`, which the gateway refuses (497, displayName() not allowed), so every query fails
-before it is sent: the tests that need a connection are marked gateway_bug. With that query
-answered locally, the client still reads no rows: it sends `client_protocol_version` and decodes
-Native as written for that revision (per-column serialization info), which the gateway's
-encoder ignores.
+clickhouse-go's HTTP connection starts with `SELECT displayName(), version(), revision(),
+timezone()`, which the gateway answers in the key's catalog engine. The client still reads no
+rows: it sends `client_protocol_version` and decodes Native as written for that revision
+(per-column serialization info), which the gateway's encoder ignores, so the tests that need
+rows are marked gateway_bug.
 """
 
 from __future__ import annotations
