@@ -88,14 +88,7 @@ def vet(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
     UTF-8 replaced); it raises an exception whose text holds ClickHouse's message when
     ClickHouse refuses the statement. Raises GuardError.
     """
-    if not sql.strip():
-        raise GuardError("BAD_REQUEST", "the query is empty")
-    try:
-        size = len(sql.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise GuardError("BAD_REQUEST", "the query is not valid Unicode text") from None
-    if size > MAX_QUERY_BYTES:
-        raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    size = _checked_size(sql)
     with _vetted_lock:
         canonical = _vetted.get((sql, policy))
         if canonical is not None:
@@ -108,6 +101,19 @@ def vet(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
             if len(_vetted) > CACHED_QUERIES:
                 _vetted.popitem(last=False)
     return canonical
+
+
+def _checked_size(sql: str) -> int:
+    """The UTF-8 size of a query text that is not empty, valid Unicode and within the limit."""
+    if not sql.strip():
+        raise GuardError("BAD_REQUEST", "the query is empty")
+    try:
+        size = len(sql.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise GuardError("BAD_REQUEST", "the query is not valid Unicode text") from None
+    if size > MAX_QUERY_BYTES:
+        raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    return size
 
 
 def _judge(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
@@ -613,14 +619,7 @@ Node = _Node
 def parse(sql: str, run: Callable[[str], str]) -> tuple[str, Node]:
     """The canonical text of `sql` (exactly one statement, as `vet` requires) and ClickHouse's
     tree of that text, read by the guard's own reader; nothing is judged. Raises GuardError."""
-    if not sql.strip():
-        raise GuardError("BAD_REQUEST", "the query is empty")
-    try:
-        size = len(sql.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise GuardError("BAD_REQUEST", "the query is not valid Unicode text") from None
-    if size > MAX_QUERY_BYTES:
-        raise GuardError("BAD_REQUEST", f"the query is longer than {MAX_QUERY_BYTES} bytes")
+    _checked_size(sql)
     canonical = _canonical(sql, run)
     return canonical, tree_of(canonical, run)
 
