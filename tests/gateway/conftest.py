@@ -15,6 +15,8 @@ import httpx
 import pytest
 
 from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.gateway import Gateway, Upstream, serve
+from paid_dbapi.gateway.tenants import Slots
 
 BIN = Path(sys.executable).parent
 
@@ -41,6 +43,26 @@ def start(command: list[str], pattern: str, log: Path) -> tuple[subprocess.Popen
             process.wait(timeout=0.1)
     process.kill()
     raise RuntimeError(f"{command[0]} did not start:\n{log.read_text(errors='replace')}")
+
+
+@contextlib.contextmanager
+def gateway_before_slow_upstream(
+    folder: Path, latency: float, slots: Slots | None = None, timeout: float = 60
+) -> Iterator[str]:
+    """A gateway in this process before `paid-emulator serve --latency`, a real server that
+    answers slowly; yields the gateway's URL."""
+    command = [str(BIN / "paid-emulator"), "serve", "--port", "0", "--latency", str(latency)]
+    process, url = start(command, r"serving (http://\S+)", folder / "emulator.log")
+    upstream = Upstream(url, max_retries=0, timeout=timeout)
+    gateway = Gateway(upstream, slots=slots)
+    try:
+        with serve(gateway) as gateway_url:
+            yield gateway_url
+    finally:
+        gateway.close()
+        upstream.close()
+        process.terminate()
+        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")

@@ -10,16 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from paid_dbapi.emulator.data import demo_keys
-from paid_dbapi.gateway import Gateway, Upstream, serve
 from paid_dbapi.gateway.tenants import Slots
 
-from .conftest import BIN, start
+from .conftest import gateway_before_slow_upstream
 
 LATENCY = 2.0
 ACME, GLOBEX = demo_keys(42)["acme"], demo_keys(42)["globex"]
@@ -27,19 +26,12 @@ ACME, GLOBEX = demo_keys(42)["acme"], demo_keys(42)["globex"]
 
 @pytest.fixture(scope="module")
 def slow_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = Path(tmp_path_factory.mktemp("fair")) / "emulator.log"
-    process, url = start([str(BIN / "paid-emulator"), "serve", "--port", "0", "--latency", str(LATENCY)],
-                         r"serving (http://\S+)", log)  # fmt: skip
-    upstream = Upstream(url, max_retries=0, timeout=60)
-    gateway = Gateway(upstream, slots=Slots(per_key=4, queued=4))
-    try:
-        with serve(gateway) as gateway_url:
-            yield gateway_url
-    finally:
-        gateway.close()
-        upstream.close()
-        process.terminate()
-        process.wait(timeout=15)
+    slots = Slots(per_key=4, queued=4)
+    with gateway_before_slow_upstream(tmp_path_factory.mktemp("fair"), LATENCY, slots) as url:
+        yield url
+
+
+SLOW = "SELECT count() FROM fact_signal"  # one upstream call: the emulator's latency
 
 
 def ask(url: str, key: str, sql: str) -> httpx.Response:
@@ -49,46 +41,26 @@ def ask(url: str, key: str, sql: str) -> httpx.Response:
 def test_another_keys_query_answers_within_a_second(slow_gateway: str) -> None:
     for key in (ACME, GLOBEX):  # each key's schema and engines first (one slow upstream call)
         assert ask(slow_gateway, key, "SELECT timezone()").text == "UTC\n"
-    answers: list[httpx.Response] = []
-    lock = threading.Lock()
-
-    def slow() -> None:
-        answer = ask(slow_gateway, ACME, "SELECT count() FROM fact_signal")
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=slow) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.5)  # all 8 are in: 4 running upstream, 4 waiting for a slot of acme's
-    waits = []
-    for _ in range(3):
-        started = time.monotonic()
-        other = ask(slow_gateway, GLOBEX, "SELECT version(), timezone()")
-        waits.append(time.monotonic() - started)
-        assert other.status_code == 200, other.text
-        assert other.text.endswith("\tUTC\n")
-    for thread in threads:
-        thread.join(timeout=60)
+    with ThreadPoolExecutor(8) as pool:
+        slow = [pool.submit(ask, slow_gateway, ACME, SLOW) for _ in range(8)]
+        time.sleep(0.5)  # all 8 are in: 4 running upstream, 4 waiting for a slot of acme's
+        waits = []
+        for _ in range(3):
+            started = time.monotonic()
+            other = ask(slow_gateway, GLOBEX, "SELECT version(), timezone()")
+            waits.append(time.monotonic() - started)
+            assert other.status_code == 200, other.text
+            assert other.text.endswith("\tUTC\n")
+        answers = [f.result() for f in slow]
     assert max(waits) < 1.0, waits
     assert [a.status_code for a in answers] == [200] * 8
     assert len({a.text for a in answers}) == 1
 
 
 def test_queries_beyond_a_keys_slots_and_queue_are_refused(slow_gateway: str) -> None:
-    answers: list[httpx.Response] = []
-    lock = threading.Lock()
-
-    def slow() -> None:
-        answer = ask(slow_gateway, ACME, "SELECT count() FROM fact_signal")
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=slow) for _ in range(10)]  # 4 run, 4 wait, 2 refused
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with ThreadPoolExecutor(10) as pool:  # 4 run, 4 wait, 2 refused
+        sent = [pool.submit(ask, slow_gateway, ACME, SLOW) for _ in range(10)]
+    answers = [f.result() for f in sent]
     codes = sorted(a.headers.get("x-clickhouse-exception-code", "") for a in answers)
     assert codes == [""] * 8 + ["202"] * 2
 

@@ -11,34 +11,21 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from paid_dbapi.emulator.data import demo_keys
-from paid_dbapi.gateway import Gateway, Upstream, serve
 
-from .conftest import BIN, start
+from .conftest import gateway_before_slow_upstream
 
 LATENCY = 1.5
 
 
 @pytest.fixture(scope="module")
 def slow_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = Path(tmp_path_factory.mktemp("slow")) / "emulator.log"
-    process, url = start([str(BIN / "paid-emulator"), "serve", "--port", "0", "--latency", str(LATENCY)],
-                         r"serving (http://\S+)", log)  # fmt: skip
-    upstream = Upstream(url, max_retries=0)
-    gateway = Gateway(upstream)
-    try:
-        with serve(gateway) as gateway_url:
-            yield gateway_url
-    finally:
-        gateway.close()
-        upstream.close()
-        process.terminate()
-        process.wait(timeout=15)
+    with gateway_before_slow_upstream(tmp_path_factory.mktemp("slow"), LATENCY) as url:
+        yield url
 
 
 def test_kill_query_cancels_a_running_query(slow_gateway: str) -> None:
