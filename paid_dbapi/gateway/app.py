@@ -28,7 +28,7 @@ from ..emulator.guard import GuardError
 from ..exceptions import Error
 from ..literals import quote_string
 from ..serving import Receive, Send, disconnected, read_body, send_response
-from . import compression, formats, settings, sql
+from . import compression, formats, native, settings, sql
 from .catalog import Catalog, policy
 from .errors import API_CODES, ClickHouseError, from_api, from_driver
 from .local import clickhouse_version
@@ -301,23 +301,33 @@ class Gateway:
     ) -> tuple[bytes, dict[str, str]]:
         """Answer a planned query in the key's own engines: (body, summary fields)."""
         summary: dict[str, str] = {}
+        local_policy = policy(self.database, tenant.schema.names)
         if plan.route is sql.Route.KILL:
             killed = self._cancel(plan.sql, request.api_key)
-            body = tenant.encoder.query(
+            statement = (
                 f"SELECT 'finished' AS kill_status, {quote_string(plan.sql)} AS query_id, "
-                f"'default' AS user, '' AS query WHERE {int(killed)}",
-                fmt,
+                f"'default' AS user, '' AS query WHERE {int(killed)}"
             )
+            body = tenant.encoder.query(statement, fmt)
+
+            def exact() -> list[str]:
+                return native.header_types(
+                    tenant.encoder.query(statement, "RowBinaryWithNamesAndTypes")
+                )
         elif plan.route is sql.Route.LOCAL:
             logger.debug("query %s answered from the local catalog", request.query_id)
             try:
-                body = tenant.catalog.query(
-                    plan.sql, fmt, policy=policy(self.database, tenant.schema.names)
-                )
+                body = tenant.catalog.query(plan.sql, fmt, policy=local_policy)
             except GuardError as exc:  # the guard judged it: an unknown table
                 if not (plan.absent and API_CODES.get(exc.code) == "UNKNOWN_TABLE"):
                     raise
                 body = tenant.encoder.query("SELECT toUInt8(0) AS result", fmt)  # as ClickHouse
+
+            def exact() -> list[str]:  # the same statement, judged again
+                header = "RowBinaryWithNamesAndTypes"
+                return native.header_types(
+                    tenant.catalog.query(plan.sql, header, policy=local_policy)
+                )
         else:
             logger.debug("query %s forwarded to the API: %.300s", request.query_id, plan.sql)
             answer = self.upstream.query(request.api_key, plan.sql)
@@ -327,6 +337,21 @@ class Gateway:
             )
             rows = answer.row_count if limit is None else min(limit, answer.row_count)
             summary.update(read_rows=str(answer.row_count), result_rows=str(rows))
+
+            def exact() -> list[str]:  # ClickHouse's own names, as the API sends them
+                return [t for _, t in answer.columns]
+
+            def alone(column: int) -> bytes:
+                return formats.encode(tenant.encoder, answer, fmt, limit=limit,
+                                      settings=request.settings.formats, column=column)  # fmt: skip
+
+        if fmt == "Native":
+            revision = request.settings.client_protocol_version
+            if plan.route is sql.Route.FORWARD:
+                encoded = len(answer.rows) if limit is None else min(limit, len(answer.rows))
+                body = native.for_revision(body, revision, exact, alone, encoded)
+            else:
+                body = native.for_revision(body, revision, exact)
         return body, summary
 
     def _row_limit(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..literals import quote_string
+from ..literals import quote_identifier, quote_string
 from .catalog import structure
 from .errors import ClickHouseError
 from .local import Engine
@@ -87,14 +87,17 @@ def encode(
     *,
     limit: int | None = None,
     settings: Mapping[str, str] | None = None,
+    column: int | None = None,
 ) -> bytes:
     """The API's rows in `fmt`, written by ClickHouse from the rows' JSON text as sent.
 
-    `settings`: checked format settings, `name -> SQL literal` (see `settings.read`)."""
+    `settings`: checked format settings, `name -> SQL literal` (see `settings.read`);
+    `column`: only the column at that position (every column when None)."""
     rows = b"\n".join(answer.rows).decode("utf-8")
+    chosen = "*" if column is None else quote_identifier(answer.columns[column][0])
     sql = (
-        f"SELECT * FROM format(JSONCompactEachRow, {quote_string(structure(answer.columns))}, "
-        f"{_literal(rows)})"
+        f"SELECT {chosen} FROM format(JSONCompactEachRow, "
+        f"{quote_string(structure(answer.columns))}, {_literal(rows)})"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"

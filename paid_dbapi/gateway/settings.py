@@ -2,12 +2,12 @@
 
 Every parameter is either part of ClickHouse's HTTP protocol (query, credentials, ids,
 compression), a setting the gateway applies (output format settings, `max_result_rows`,
-`result_overflow_mode`, `paid_on_truncation`), or a resource setting a client may send and
-that changes no result (accepted and left to the gateway's own limits). Each value is checked
-against its type in Python; only format settings reach an engine, as literals written by
-`paid_dbapi.literals`. A value a known setting cannot take is ClickHouse's BAD_ARGUMENTS; no
-value is ever SQL text. Other names (settings drivers send by habit, or ones the gateway has
-no use for) are ignored: they reach no engine.
+`result_overflow_mode`, `paid_on_truncation`, `client_protocol_version` for Native), or a
+resource setting a client may send and that changes no result (accepted and left to the
+gateway's own limits). Each value is checked against its type in Python; only format settings
+reach an engine, as literals written by `paid_dbapi.literals`. A value a known setting cannot
+take is ClickHouse's BAD_ARGUMENTS; no value is ever SQL text. Other names (settings drivers
+send by habit, or ones the gateway has no use for) are ignored: they reach no engine.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ APPLIED: dict[str, Reader] = {
     "enable_http_compression": _bool,
     "compress": _bool,
     "decompress": _bool,
+    "client_protocol_version": _uint,  # the revision Native is written for (see `native`)
 }
 #: Resource and logging settings clients send that change no result: checked, then left to
 #: the gateway's own limits (the API fixes time, memory and threads).
@@ -121,7 +122,6 @@ ACCEPTED: dict[str, Reader] = {
     "buffer_size": _uint,
     "session_timeout": _uint,
     "session_check": _bool,
-    "client_protocol_version": _uint,
 }
 #: Parameters of ClickHouse's HTTP protocol itself, read elsewhere or meaningless here.
 PROTOCOL = frozenset(
@@ -142,6 +142,7 @@ class Settings:
     http_compression: bool = True
     compress: bool = False
     decompress: bool = False
+    client_protocol_version: int = 0
 
 
 def read(params: Mapping[str, str]) -> Settings:
@@ -168,4 +169,5 @@ def read(params: Mapping[str, str]) -> Settings:
         http_compression=bool(applied.get("enable_http_compression", 1)),
         compress=bool(applied.get("compress", 0)),
         decompress=bool(applied.get("decompress", 0)),
+        client_protocol_version=int(applied.get("client_protocol_version", 0)),
     )

@@ -125,6 +125,9 @@ def test_start_up_probes_are_answered(client: Client) -> None:
     assert client.server_version.count(".") >= 2
     assert str(client.server_tz) == "UTC"
     assert "max_threads" in client.server_settings
+    # its probe reads Native as written for client_protocol_version 54405 (block info first),
+    # so every Native answer after it is read at that revision
+    assert client.protocol_version == 54405
 
 
 def test_query_df_and_arrow(client: Client, reference: paid_dbapi.Connection) -> None:
