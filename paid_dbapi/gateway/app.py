@@ -41,7 +41,7 @@ T = TypeVar("T")
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 TRUNCATION_MODES = ("error", "pass")
-SERVER_TIMEZONE = "UTC"
+SERVER_TIMEZONE = settings.SERVER_TIMEZONE
 OK = b"Ok.\n"
 #: printable ASCII, without spaces at either end (HTTP header values cannot carry those)
 _QUERY_ID = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,254}[\x21-\x7e])?")

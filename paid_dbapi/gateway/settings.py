@@ -2,7 +2,8 @@
 
 Every parameter is either part of ClickHouse's HTTP protocol (query, credentials, ids,
 compression), a setting the gateway applies (output format settings, `max_result_rows`,
-`result_overflow_mode`, `paid_on_truncation`, `client_protocol_version` for Native), or a
+`result_overflow_mode`, `paid_on_truncation`, `client_protocol_version` for Native,
+`session_timezone` when it is the server's own zone, refused otherwise), or a
 resource setting a client may send and that changes no result (accepted and left to the
 gateway's own limits). Each value is checked against its type in Python; only format settings
 reach an engine, as literals written by `paid_dbapi.literals`. A value a known setting cannot
@@ -27,6 +28,9 @@ _MAX_UINT = 2**63 - 1
 _TEXT = re.compile(r"[\x20-\x7e]{0,256}")
 
 Reader = Callable[[str, str], int | str]
+
+#: The time zone every engine and the Analytics API run in (timezone() answers it).
+SERVER_TIMEZONE = "UTC"
 
 
 def _bool(name: str, value: str) -> int:
@@ -62,6 +66,23 @@ def _one_of(*choices: str) -> Reader:
         return value
 
     return read
+
+
+def _session_timezone(name: str, value: str) -> str:
+    """The server's own zone (or empty: the default) is honoured; another zone cannot be.
+
+    ClickHouse would answer timezone() with it and read zone-less date-times in it, on the
+    server; the Analytics API takes no settings (and refuses SETTINGS clauses), so a query
+    over the views would still run in UTC. Refused rather than ignored."""
+    if value.strip() in ("", SERVER_TIMEZONE):
+        return value.strip()
+    shown = value[:64] + ("..." if len(value) > 64 else "")
+    raise ClickHouseError(
+        "NOT_IMPLEMENTED",
+        f"session_timezone {shown!r} cannot be honoured: the Paid Analytics API runs every "
+        f"query in {SERVER_TIMEZONE} and takes no settings. Leave the report time zone empty "
+        f"or set it to {SERVER_TIMEZONE}, and convert in SQL, e.g. toTimeZone(column, {shown!r})",
+    )
 
 
 def _bad(name: str, value: str, why: str) -> ClickHouseError:
@@ -102,6 +123,7 @@ APPLIED: dict[str, Reader] = {
     "compress": _bool,
     "decompress": _bool,
     "client_protocol_version": _uint,  # the revision Native is written for (see `native`)
+    "session_timezone": _session_timezone,
 }
 #: Resource and logging settings clients send that change no result: checked, then left to
 #: the gateway's own limits (the API fixes time, memory and threads).

@@ -6,10 +6,10 @@ toStartOfInterval, a table query scanned into int64, uint64, decimal.Decimal, ti
 string, []string and maps, and errors. It runs once; values are compared with paid_dbapi.
 
 clickhouse-go's HTTP connection starts with `SELECT displayName(), version(), revision(),
-timezone()`, which the gateway answers in the key's catalog engine. The client still reads no
-rows: it sends `client_protocol_version` and decodes Native as written for that revision
-(per-column serialization info), which the gateway's encoder ignores, so the tests that need
-rows are marked gateway_bug.
+timezone()`, answered by the key's catalog engine (`paid-gateway`, the bundled ClickHouse's
+version and revision, UTC), and sends `client_protocol_version` (54460) with every query: the
+gateway writes Native for that revision (block info, custom-serialization flags), which the
+client decodes with the revision the start-up query gave it.
 """
 
 from __future__ import annotations
@@ -64,8 +64,7 @@ def test_a_wrong_key_is_authentication_failed(readings: dict[str, Any]) -> None:
     assert "API key" in error["message"]
 
 
-@pytest.mark.gateway_bug
-def test_gateway_bug_ping_and_catalog(readings: dict[str, Any], schema_names: list[str]) -> None:
+def test_ping_and_catalog(readings: dict[str, Any], schema_names: list[str]) -> None:
     assert readings["ping"] == {"ok": True}
     assert "paid" in readings["databases"]["rows"]
     assert readings["tables"]["rows"] == schema_names
@@ -77,15 +76,13 @@ def schema_names(emulator_url: str, key: str) -> list[str]:
         return sorted(v.name for v in conn.schema())
 
 
-@pytest.mark.gateway_bug
-def test_gateway_bug_describe(readings: dict[str, Any], emulator_url: str, key: str) -> None:
+def test_describe(readings: dict[str, Any], emulator_url: str, key: str) -> None:
     with paid_dbapi.connect(key, base_url=emulator_url) as conn:
         view = next(v for v in conn.schema() if v.name == "fact_cost")
     assert readings["describe"]["rows"] == [[c.name, c.type, c.comment] for c in view.columns]
 
 
-@pytest.mark.gateway_bug
-def test_gateway_bug_time_series(readings: dict[str, Any], emulator_url: str, key: str) -> None:
+def test_time_series(readings: dict[str, Any], emulator_url: str, key: str) -> None:
     found = readings["timeseries"]
     expected = [
         [rfc3339(t), "UTC", str(n), str(c)] for t, n, c in rows_of(emulator_url, key, found["sql"])
@@ -93,8 +90,7 @@ def test_gateway_bug_time_series(readings: dict[str, Any], emulator_url: str, ke
     assert found["rows"] == expected
 
 
-@pytest.mark.gateway_bug
-def test_gateway_bug_table_scans(readings: dict[str, Any], emulator_url: str, key: str) -> None:
+def test_table_scans(readings: dict[str, Any], emulator_url: str, key: str) -> None:
     found = readings["table"]
     expected = [
         {"vendor": vendor, "cents": format(cents.quantize(Decimal("1e-10")), "f"), "tokens": str(tokens),
@@ -105,11 +101,10 @@ def test_gateway_bug_table_scans(readings: dict[str, Any], emulator_url: str, ke
     assert found["rows"] == expected
 
 
-@pytest.mark.gateway_bug
 @pytest.mark.parametrize(
     ("case", "code"), [("error.unknown_table", 60), ("error.syntax", 62), ("error.row_cap", 396)]
 )
-def test_gateway_bug_errors_reach_go_with_codes(
+def test_errors_reach_go_with_codes(
     readings: dict[str, Any], case: str, code: int
 ) -> None:
     assert readings[case]["error"]["code"] == code

@@ -215,12 +215,15 @@ def test_metabase_question_with_its_settings(
     assert "Limit for result exceeded, max rows: 3" in error["message"]
 
 
-@pytest.mark.gateway_bug
-def test_gateway_bug_session_timezone_is_ignored(readings: dict[str, Any]) -> None:
+def test_a_session_timezone_other_than_utc_is_refused(readings: dict[str, Any]) -> None:
     """Metabase sends the report time zone as session_timezone; ClickHouse then answers
-    timezone() and reads zone-less literals in that zone. The gateway ignores the setting."""
-    found = readings["mb.session_timezone"]
-    assert found["rows"] == [["Asia/Kolkata", "2026-01-15 03:00:00.000"]]
+    timezone() and reads zone-less date-times in that zone. The Analytics API takes no settings
+    and runs every query in UTC, so the gateway refuses another zone rather than ignore it (the
+    report time zone UTC, as in the questions above, is honoured)."""
+    error = readings["mb.session_timezone"]["error"]
+    assert error["code"] == 48  # NOT_IMPLEMENTED
+    assert error["message"].startswith("Code: 48. DB::Exception: session_timezone 'Asia/Kolkata'")
+    assert "runs every query in UTC" in error["message"]
 
 
 def test_dbeaver_browse(readings: dict[str, Any], schema: list[paid_dbapi.ViewInfo]) -> None:
