@@ -104,7 +104,5 @@ def test_table_scans(readings: dict[str, Any], emulator_url: str, key: str) -> N
 @pytest.mark.parametrize(
     ("case", "code"), [("error.unknown_table", 60), ("error.syntax", 62), ("error.row_cap", 396)]
 )
-def test_errors_reach_go_with_codes(
-    readings: dict[str, Any], case: str, code: int
-) -> None:
+def test_errors_reach_go_with_codes(readings: dict[str, Any], case: str, code: int) -> None:
     assert readings[case]["error"]["code"] == code

@@ -95,10 +95,16 @@ def column_data(name: str, expression: str) -> bytes:
 
 
 def exact_types(sql: str) -> list[str]:
-    rows = bytes(chdb.query(
-        f"DESCRIBE ({sql}) SETTINGS print_pretty_type_names = 0, enable_time_time64_type = 1",
-        "TSVRaw",
-    ).bytes()).decode().splitlines()
+    rows = (
+        bytes(
+            chdb.query(
+                f"DESCRIBE ({sql}) SETTINGS print_pretty_type_names = 0, enable_time_time64_type = 1",
+                "TSVRaw",
+            ).bytes()
+        )
+        .decode()
+        .splitlines()
+    )
     return [row.split("\t")[1] for row in rows]
 
 

@@ -58,3 +58,17 @@ def test_values_become_literals_never_sql() -> None:
                     "output_format_json_quote_64bit_integers": "true", "query_id": "x'y"})  # fmt: skip
     assert checked.formats == {"format_csv_delimiter": "'\\''", "date_time_output_format": "'iso'",
                                "output_format_json_quote_64bit_integers": "1"}  # fmt: skip
+
+
+def test_session_timezone_is_honoured_only_as_the_apis_own_zone(http: httpx.Client) -> None:
+    """ClickHouse would run the query in that zone; the API runs every query in UTC and takes no
+    settings, so another zone is refused (48) rather than silently answered in UTC."""
+    sql = b"SELECT timezone() FORMAT TSV"
+    for zone in ("UTC", "", " UTC "):
+        answer = http.post("/", params={"session_timezone": zone}, content=sql)
+        assert answer.status_code == 200, answer.text
+        assert answer.text == "UTC\n"
+    answer = http.post("/", params={"session_timezone": "Asia/Kolkata"}, content=sql)
+    assert answer.headers["x-clickhouse-exception-code"] == "48"
+    assert answer.text.startswith("Code: 48. DB::Exception: session_timezone 'Asia/Kolkata'")
+    assert "toTimeZone(column, 'Asia/Kolkata')" in answer.text
