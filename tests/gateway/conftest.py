@@ -66,6 +66,21 @@ def gateway_before_slow_upstream(
 
 
 @pytest.fixture(scope="session")
+def timing_out_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A gateway in front of `paid-emulator serve --latency 1 --timeout 0.5`, where every query
+    times out (159): for the real clients' cancel and timeout cases."""
+    logs = tmp_path_factory.mktemp("timing-out")
+    emulator, upstream = start([str(BIN / "paid-emulator"), "serve", "--port", "0", "--latency", "1",
+                                "--timeout", "0.5"], r"serving (http://\S+)", logs / "emulator.log")  # fmt: skip
+    gateway, url = start([str(BIN / "paid-gateway"), "serve", "--upstream", upstream, "--port", "0"],
+                         r"serving (http://\S+)", logs / "gateway.log")  # fmt: skip
+    yield url
+    for process in (gateway, emulator):
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
 def logs() -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as folder:
         yield Path(folder)

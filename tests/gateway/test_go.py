@@ -32,11 +32,11 @@ HARNESS = Path(__file__).parents[1] / "go" / "bin" / "harness"
 
 
 @pytest.fixture(scope="module")
-def readings(gateway: Served, key: str) -> dict[str, Any]:
+def readings(gateway: Served, timing_out_gateway: str, key: str) -> dict[str, Any]:
     binary = Path(os.environ.get("PAID_GO_HARNESS", HARNESS))
     assert binary.is_file(), f"{binary}: run scripts/build-clients.sh first"
-    address = gateway.url.removeprefix("http://")
-    done = subprocess.run([str(binary), address], capture_output=True, text=True, timeout=120,
+    addresses = [url.removeprefix("http://") for url in (gateway.url, timing_out_gateway)]
+    done = subprocess.run([str(binary), *addresses], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PAID_KEY": key})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert key not in done.stdout + done.stderr
@@ -102,7 +102,17 @@ def test_table_scans(readings: dict[str, Any], emulator_url: str, key: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("case", "code"), [("error.unknown_table", 60), ("error.syntax", 62), ("error.row_cap", 396)]
+    ("case", "code", "words"),
+    [
+        ("error.unknown_table", 60, "nosuch_table"),
+        ("error.syntax", 62, "syntax error"),
+        ("error.timeout", 159, "timed out"),
+        ("error.row_cap", 396, "at most 10000 rows"),
+    ],
 )
-def test_errors_reach_go_with_codes(readings: dict[str, Any], case: str, code: int) -> None:
-    assert readings[case]["error"]["code"] == code
+def test_errors_reach_go_with_codes(
+    readings: dict[str, Any], case: str, code: int, words: str
+) -> None:
+    error = readings[case]["error"]
+    assert error["code"] == code  # a *clickhouse.Exception, as Grafana shows it
+    assert words in error["message"]

@@ -9,41 +9,31 @@ paid_dbapi reads for the same query from the same emulator (the independent read
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 
 import paid_dbapi
+from paid_dbapi.emulator.data import demo_keys
 
-from .conftest import BIN, Served, start
+from .conftest import Served
 
 VERSIONS = ("0.9.8", "0.10.0")
 JVM_DIR = Path(__file__).parents[1] / "jvm"
 #: The JVM runs in a zone that is not UTC, as a desktop's would: getTimestamp depends on it.
 JVM_ZONE = "Asia/Tokyo"
-
-
-@pytest.fixture(scope="module")
-def slow_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A gateway in front of `paid-emulator serve --latency 1 --timeout 0.5`: for cancel and timeouts."""
-    logs = tmp_path_factory.mktemp("slow-jdbc")
-    emulator, upstream = start([str(BIN / "paid-emulator"), "serve", "--port", "0", "--latency", "1",
-                                "--timeout", "0.5"], r"serving (http://\S+)", logs / "emulator.log")  # fmt: skip
-    gateway, url = start([str(BIN / "paid-gateway"), "serve", "--upstream", upstream, "--port", "0"],
-                         r"serving (http://\S+)", logs / "gateway.log")  # fmt: skip
-    yield url
-    for process in (gateway, emulator):
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def harness_dir(version: str) -> Path:
@@ -55,7 +45,7 @@ def harness_dir(version: str) -> Path:
 
 @pytest.fixture(scope="module", params=VERSIONS)
 def readings(
-    request: pytest.FixtureRequest, gateway: Served, slow_gateway: str, key: str
+    request: pytest.FixtureRequest, gateway: Served, timing_out_gateway: str, key: str
 ) -> dict[str, Any]:
     """Every reading of one harness run (one JVM) with driver `version`, by case name."""
     folder = harness_dir(request.param)
@@ -64,17 +54,45 @@ def readings(
     classpath = (
         f"{folder / 'harness.jar'}{os.pathsep}{(folder / 'classpath.txt').read_text().strip()}"
     )
-    done = subprocess.run(
-        [java, f"-Duser.timezone={JVM_ZONE}", "-cp", classpath, "io.paid.harness.Harness",
-         gateway.url, slow_gateway],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "PAID_KEY": key},
-    )  # fmt: skip
+    with other_key_querying(gateway.url) as answers:  # another organization, all along
+        done = subprocess.run(
+            [java, f"-Duser.timezone={JVM_ZONE}", "-cp", classpath, "io.paid.harness.Harness",
+             gateway.url, timing_out_gateway],
+            capture_output=True, text=True, timeout=300, env={**os.environ, "PAID_KEY": key},
+        )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert key not in done.stdout + done.stderr  # no reading, message or log line shows the key
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     found = {line.pop("case"): line for line in lines}
     assert found["driver"]["version"].startswith(f"clickhouse-jdbc {request.param} ")
+    found["other_key"] = {"answers": answers}
     return found
+
+
+#: What another organization asks while Metabase syncs and queries under the first key.
+OTHER_SQL = "SELECT count(), toString(sum(cost_amount)) FROM paid.fact_cost FORMAT TSV"
+
+
+@contextlib.contextmanager
+def other_key_querying(url: str) -> Iterator[list[tuple[int, str]]]:
+    """Key B asks OTHER_SQL over and over, while the block runs key A's harness."""
+    answers: list[tuple[int, str]] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        with httpx.Client(base_url=url, auth=("b", demo_keys(42)["globex"]), timeout=60) as http:
+            while not done.is_set():
+                answer = http.post("/", content=OTHER_SQL.encode())
+                answers.append((answer.status_code, answer.text))
+                done.wait(0.2)
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    try:
+        yield answers
+    finally:
+        done.set()
+        thread.join(timeout=60)
 
 
 def instant(value: dt.datetime) -> str:
@@ -222,6 +240,20 @@ def test_metabase_report_time_zone_stays_in_the_client(readings: dict[str, Any])
     brings the zone into its SQL instead (`toTimeZone(col, zone)`, as in the questions above).
     A session_timezone that does reach the gateway is checked in test_settings."""
     assert readings["mb.session_timezone"]["rows"] == [["UTC", "2026-01-15 03:00:00.000"]]
+
+
+def test_another_key_is_answered_alike_during_a_metabase_sync(
+    readings: dict[str, Any], emulator_url: str
+) -> None:
+    """Key B's answers while the real driver syncs, queries, times out and cancels under key A
+    are all B's own, and all the same: nothing of A's session reaches B's answers."""
+    with paid_dbapi.connect(demo_keys(42)["globex"], base_url=emulator_url) as conn:
+        cur = conn.cursor()
+        cur.execute(OTHER_SQL.replace("paid.", "").removesuffix(" FORMAT TSV"))
+        count, total = cur.fetchone() or ()
+    answers = readings["other_key"]["answers"]
+    assert len(answers) >= 3
+    assert set(answers) == {(200, f"{count}\t{total}\n")}
 
 
 def test_dbeaver_browse(readings: dict[str, Any], schema: list[paid_dbapi.ViewInfo]) -> None:

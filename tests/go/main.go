@@ -72,8 +72,8 @@ func strings(ctx context.Context, conn clickhouse.Conn, sql string) (any, error)
 
 func main() {
 	key := os.Getenv("PAID_KEY")
-	if key == "" || len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: PAID_KEY=<key> harness <gateway host:port>")
+	if key == "" || len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: PAID_KEY=<key> harness <gateway host:port> <timing-out gateway host:port>")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -99,7 +99,7 @@ func main() {
 	describe(ctx, conn)
 	timeSeries(ctx, conn)
 	table(ctx, conn)
-	errorCases(ctx, conn, os.Args[1])
+	errorCases(ctx, conn, os.Args[1], os.Args[2])
 }
 
 func describe(ctx context.Context, conn clickhouse.Conn) {
@@ -183,11 +183,20 @@ func table(ctx context.Context, conn clickhouse.Conn) {
 	emit("table", map[string]any{"sql": TableSQL, "rows": out})
 }
 
-func errorCases(ctx context.Context, conn clickhouse.Conn, addr string) {
+func errorCases(ctx context.Context, conn clickhouse.Conn, addr, timingOut string) {
 	wrong := open(addr, "not-a-key")
 	defer wrong.Close()
 	_, err := strings(ctx, wrong, "SELECT 'x'")
 	emit("error.wrong_key", map[string]any{"error": failure(err)})
+	slow := open(timingOut, os.Getenv("PAID_KEY"))
+	defer slow.Close()
+	_, err = strings(ctx, slow, "SELECT toString(count()) FROM paid.fact_signal AS a "+
+		"CROSS JOIN paid.fact_signal AS b WHERE a.signal_id < b.signal_id")
+	if err == nil {
+		emit("error.timeout", map[string]any{})
+	} else {
+		emit("error.timeout", map[string]any{"error": failure(err)})
+	}
 	for name, sql := range map[string]string{
 		"error.unknown_table": "SELECT toString(1) FROM paid.nosuch_table",
 		"error.syntax":        "SELEC 1",
