@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from paid_dbapi._engine.server_limits import ServerLimits
 from paid_dbapi.emulator import DEMO_BASE_URL, Emulator
 from paid_dbapi.gateway import Gateway, Upstream, serve
-from paid_dbapi.server_limits import ServerLimits
 
 SHORT = ServerLimits(header_timeout=0.5, keep_alive_timeout=0.5, body_timeout=0.5)
 CAPPED = ServerLimits(header_timeout=5, keep_alive_timeout=5, max_connections=6, max_per_address=3)

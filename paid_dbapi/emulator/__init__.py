@@ -16,11 +16,11 @@ from typing import TextIO
 
 import httpx
 
-from ..server_limits import DEFAULT_LIMITS, ServerLimits
-from ..serving import serve_in_thread
+from .._engine.server_limits import DEFAULT_LIMITS, ServerLimits
+from .._engine.serving import listen, serve_in_thread
+from .._engine.worker import Limits
 from .app import PREFIX, App, Transport
 from .data import Dataset, demo_keys, load
-from .worker import Limits
 
 DEMO_BASE_URL = f"http://localhost{PREFIX}"
 DEFAULT_ROW_LIMIT = 10_000
@@ -96,21 +96,6 @@ class Emulator:
             yield f"http://{address}{PREFIX}"
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to (host, port); OSError (EADDRINUSE...) when the port is taken."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        if sys.platform != "win32":  # on Windows SO_REUSEADDR would share a busy port
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 def tty_status(stream: TextIO | None = None) -> Callable[[str], None] | None:
     """A `status` callback that keeps one line up to date on `stream` (standard error by
     default), or None when `stream` is not a terminal."""
@@ -151,6 +136,7 @@ def demo_transport(org: str | None = None) -> tuple[httpx.BaseTransport, str]:
 __all__ = [
     "DEMO_BASE_URL",
     "Emulator",
+    "ServerLimits",
     "default_emulator",
     "demo_keys",
     "demo_transport",

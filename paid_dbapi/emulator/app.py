@@ -24,15 +24,15 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from .._engine.guard import GuardError
+from .._engine.messages import engine_error
+from .._engine.serving import Receive, Send, disconnected, read_body, send_response
+from .._engine.worker import Cancelled, EngineError, Limits
 from ..literals import quote_string, render_literal
 from ..routes import ENDPOINTS, STABLE, endpoint
-from ..serving import Receive, Send, disconnected, read_body, send_response
 from . import data
 from .decimals import service_rows
 from .engine import Engine
-from .guard import GuardError
-from .messages import engine_error
-from .worker import Cancelled, EngineError, Limits
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 from .. import __version__
-from ..server_limits import add_arguments, from_arguments
+from .._engine.server_limits import add_arguments, from_arguments
 from . import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_RESULT_BYTES,

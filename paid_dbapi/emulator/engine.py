@@ -16,15 +16,19 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .._engine.guard import Policy
+from .._engine.worker import Limits, Result, Worker
 from .data import Dataset, Organization
-from .guard import VIEWS_POLICY
-from .worker import Limits, Result, Worker
+from .schema import VIEWS
 
 #: (scale, seed, organization, limits) -> its running worker, while some emulator uses it.
 _shared: weakref.WeakValueDictionary[tuple[Any, ...], Worker] = weakref.WeakValueDictionary()
 _shared_lock = threading.Lock()
 
 Status = Callable[[str], None]
+
+#: The service's rule: SELECT over the 15 views, by unqualified name only.
+VIEWS_POLICY = Policy(frozenset(VIEWS))
 
 
 class Engine:

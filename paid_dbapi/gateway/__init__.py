@@ -7,9 +7,10 @@ password as the API key, and metadata is answered from a local mirror of GET /sc
 
 from __future__ import annotations
 
+from .._engine.server_limits import ServerLimits
 from .app import Gateway
 from .errors import ClickHouseError
 from .server import BindError, serve
 from .upstream import Upstream
 
-__all__ = ["BindError", "ClickHouseError", "Gateway", "Upstream", "serve"]
+__all__ = ["BindError", "ClickHouseError", "Gateway", "ServerLimits", "Upstream", "serve"]

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
-from ..emulator.guard import GuardError
+from .._engine.guard import GuardError
+from .._engine.serving import Receive, Send, disconnected, read_body, send_response
 from ..exceptions import Error
 from ..literals import quote_string
-from ..serving import Receive, Send, disconnected, read_body, send_response
 from . import compression, formats, native, settings, sql
 from .catalog import Catalog, policy
 from .errors import API_CODES, ClickHouseError, from_api, from_driver

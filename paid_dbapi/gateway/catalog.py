@@ -19,7 +19,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from ..emulator.guard import Policy
+from .._engine.guard import Policy
 from ..exceptions import Error
 from ..literals import quote_identifier, quote_string
 from ..metadata import ViewInfo

@@ -10,9 +10,9 @@ import sys
 import time
 
 from .. import __version__
+from .._engine.server_limits import add_arguments, from_arguments
 from ..client import PRODUCTION_URL, is_loopback
 from ..exceptions import InterfaceError
-from ..server_limits import add_arguments, from_arguments
 from .app import TRUNCATION_MODES, Gateway
 from .server import BindError, check_bind, serve
 from .upstream import Upstream

@@ -14,8 +14,8 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from ..emulator.guard import Node, Policy, parse
-from ..emulator.worker import EngineError, Limits, Worker
+from .._engine.guard import Node, Policy, parse
+from .._engine.worker import EngineError, Limits, Worker
 from .errors import ClickHouseError
 
 logger = logging.getLogger(__name__)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from .._engine.server_limits import DEFAULT_LIMITS, ServerLimits
+from .._engine.serving import listen, serve_in_thread
 from ..client import is_loopback
-from ..emulator import listen
-from ..server_limits import DEFAULT_LIMITS, ServerLimits
-from ..serving import serve_in_thread
 from .app import Gateway
 
 

@@ -1,6 +1,6 @@
 """Which path answers a client's query, read from the guard's own tree of its canonical text.
 
-The guard (`paid_dbapi.emulator.guard.parse`) gives the one canonical statement ClickHouse
+The guard (`paid_dbapi._engine.guard.parse`) gives the one canonical statement ClickHouse
 reads in the client's text (a second statement, however hidden, is refused there) and
 ClickHouse's syntax tree of it, rebuilt by the guard's reader. Everything here reads that tree:
 the route, the FORMAT clause, the KILL QUERY target, the EXISTS target. Two edits are
@@ -22,7 +22,7 @@ from sqlglot import Token, TokenType
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
-from ..emulator.guard import IN_FUNCTIONS, Node, name_of
+from .._engine.guard import IN_FUNCTIONS, Node, name_of
 from .errors import ClickHouseError
 
 #: Databases answered from the local catalog (ClickHouse's own metadata schemas).

@@ -11,20 +11,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paid_dbapi.emulator import Emulator
-from paid_dbapi.emulator.cookbook import COOKBOOK
-from paid_dbapi.emulator.data import internal_names
-from paid_dbapi.emulator.guard import (
+from paid_dbapi._engine.guard import (
     ALLOWED_FUNCTIONS,
     BARE_FUNCTIONS,
-    VIEWS_POLICY,
     GuardError,
     Policy,
     _tree,
     function_allowed,
     vet,
 )
-from paid_dbapi.emulator.worker import EngineError
+from paid_dbapi._engine.worker import EngineError
+from paid_dbapi.emulator import Emulator
+from paid_dbapi.emulator.cookbook import COOKBOOK
+from paid_dbapi.emulator.data import internal_names
+from paid_dbapi.emulator.engine import VIEWS_POLICY
 from tests.emulator.conftest import query
 
 TABLE_FUNCTIONS = ["file('/etc/passwd', 'LineAsString')", "url('http://127.0.0.1:1/x', CSV)",

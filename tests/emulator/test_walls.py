@@ -16,10 +16,10 @@ import httpx
 import pexpect
 import pytest
 
+from paid_dbapi._engine.worker import EngineError
 from paid_dbapi.emulator import Emulator, tty_status
 from paid_dbapi.emulator.app import MAX_BODY_BYTES, sanitize
 from paid_dbapi.emulator.data import Organization
-from paid_dbapi.emulator.worker import EngineError
 from tests.emulator.conftest import client_for, query
 
 SLOW = (

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from paid_dbapi.emulator.guard import VIEWS_POLICY, GuardError
-from paid_dbapi.emulator.worker import Cancelled, EngineError, Limits, Worker
+from paid_dbapi._engine.guard import GuardError
+from paid_dbapi._engine.worker import Cancelled, EngineError, Limits, Worker
+from paid_dbapi.emulator.engine import VIEWS_POLICY
 
 SETUP = [
     "CREATE DATABASE own",
@@ -139,7 +140,7 @@ def test_cancel_stops_the_query_at_once(worker: Worker) -> None:
 def test_workers_do_not_outlive_their_parent() -> None:
     script = textwrap.dedent(
         """
-        from paid_dbapi.emulator.worker import Limits, Worker
+        from paid_dbapi._engine.worker import Limits, Worker
         w = Worker(limits=Limits(row_limit=1, timeout=30, memory_limit=10**9))
         w.start()
         print(w.pid, flush=True)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paid_dbapi.emulator.guard import GuardError, Node
+from paid_dbapi._engine.guard import GuardError, Node
 from paid_dbapi.emulator.schema import VIEWS
 from paid_dbapi.gateway.errors import ClickHouseError
 from paid_dbapi.gateway.local import Engine, parser

@@ -1,6 +1,6 @@
 """Serving an ASGI app with uvicorn in a background thread, and reading request bodies.
 
-Shared by the emulator and the gateway: both answer from a bound socket in this process,
+Shared by the emulator and the gateway: both answer from a socket bound here (`listen`),
 under the connection limits of `server_limits`, and read a request body under a cap before
 answering.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
@@ -55,6 +56,21 @@ async def send_response(send: Send, status: int, headers: dict[str, str], body: 
         "headers": [(k.encode(), v.encode("latin-1", "replace")) for k, v in headers.items()],
     })  # fmt: skip
     await send({"type": "http.response.body", "body": body})
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port); OSError (EADDRINUSE...) when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if sys.platform != "win32":  # on Windows SO_REUSEADDR would share a busy port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 @contextlib.contextmanager

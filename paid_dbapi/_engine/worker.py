@@ -8,7 +8,7 @@ API::
 
     worker = Worker(setup, limits=Limits(...), database="db", settings={...})
     worker.start()                       # optional: otherwise the first query starts it
-    worker.query(sql, policy=VIEWS_POLICY, cancel=event) -> Result   # names, types, rows
+    worker.query(sql, policy=policy, cancel=event) -> Result        # names, types, rows
     worker.query_bytes(sql, "Parquet", policy=None) -> bytes        # ClickHouse's own encoder
     worker.cancel()                      # stop the running query now (kills the process)
     worker.close()
@@ -377,7 +377,7 @@ class _Child:
         path = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
         bootstrap = (
             f"import sys; sys.path[:] = {path!r}; "
-            "from paid_dbapi.emulator.worker import child_main; child_main()"
+            "from paid_dbapi._engine.worker import child_main; child_main()"
         )
         home = tempfile.mkdtemp(prefix="paid-worker-")  # the only place the child may touch
         try:
