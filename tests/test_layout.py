@@ -186,3 +186,19 @@ def test_each_allowed_edge_exists_and_is_lazy(key: tuple[str, str, str]) -> None
     assert found, f"{importer}.{function} no longer imports {target}: remove it from ALLOWED"
     assert all(e.names <= ALLOWED[key] for e in found)
     assert not [e for e in EDGES if (e.importer, e.target) == (importer, target) and not e.function]
+
+
+def test_class_names_say_what_they_are() -> None:
+    """No two modules define a class of the same name (there were two `Engine`s and two
+    `Response`s), and `TRUNCATION_MODES` is the driver's alone."""
+    defined: dict[str, list[str]] = {}
+    truncation: list[str] = []
+    for name, path in MODULES.items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                defined.setdefault(node.name, []).append(name)
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if any(isinstance(t, ast.Name) and t.id == "TRUNCATION_MODES" for t in targets):
+                truncation.append(name)
+    assert {cls: where for cls, where in defined.items() if len(where) > 1} == {}
+    assert truncation == ["paid_dbapi.connection"]

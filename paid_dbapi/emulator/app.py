@@ -32,7 +32,7 @@ from ..literals import quote_string, render_literal
 from ..routes import ENDPOINTS, STABLE, endpoint
 from . import data
 from .decimals import service_rows
-from .engine import Engine
+from .engine import DemoEngine
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +62,18 @@ ENGINE_ERRORS = {
 
 
 @dataclass
-class Response:
-    """A status, headers and body."""
+class EmulatorResponse:
+    """One answer of the emulated API: a status, headers (JSON by default) and body."""
 
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=lambda: dict(JSON_HEADERS))
 
 
-def error(status: int, code: str, message: str, details: str = "") -> Response:
+def error(status: int, code: str, message: str, details: str = "") -> EmulatorResponse:
     """An error answer in the contract's shape."""
     payload = {"error": message, "code": code, "details": details}
-    return Response(status, json.dumps(payload).encode())
+    return EmulatorResponse(status, json.dumps(payload).encode())
 
 
 _PATH = re.compile(r"(?:/[\w.-]+){2,}")
@@ -125,7 +125,7 @@ class App:
         fail_rate: float = 0.0,
         exact_decimals: bool = False,
     ) -> None:
-        self.engine = Engine(dataset, limits)
+        self.engine = DemoEngine(dataset, limits)
         #: Send Decimals with every digit instead of through a double, as the service does.
         self.exact_decimals = exact_decimals
         self.dataset = dataset
@@ -156,7 +156,7 @@ class App:
         headers: dict[str, str],
         body: bytes,
         cancel: threading.Event | None = None,
-    ) -> Response:
+    ) -> EmulatorResponse:
         """Answer one request (headers are lower-cased); setting `cancel` stops its query."""
         if self.latency:
             time.sleep(self.latency)
@@ -187,7 +187,7 @@ class App:
                 failing = self._faults.random() < self.fail_rate
             if failing:
                 html = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
-                return Response(503, html, {"content-type": "text/html"})
+                return EmulatorResponse(503, html, {"content-type": "text/html"})
         if len(body) > MAX_BODY_BYTES:
             return too_large()
         pending = self._pending[org.api_key]
@@ -200,7 +200,7 @@ class App:
             if route == "/query":
                 return self.query(org, body, cancel)
             if route == "/schema":
-                return Response(200, self.schema(org))
+                return EmulatorResponse(200, self.schema(org))
             return self.signals(org, parse_qs(query, keep_blank_values=True))
         except Exception:
             logger.exception("internal error while answering %s", route)
@@ -212,7 +212,7 @@ class App:
 
     def query(
         self, org: data.Organization, body: bytes, cancel: threading.Event | None = None
-    ) -> Response:
+    ) -> EmulatorResponse:
         """POST /query: guard, run, and splice ClickHouse's own JSON rows into the answer
         (Decimals as the service writes them, unless `exact_decimals`)."""
         try:
@@ -257,7 +257,7 @@ class App:
             '{"columns":' + json.dumps(columns) + ',"rows":[' + ",".join(rows)
             + '],"meta":' + json.dumps(meta) + "}"
         )  # fmt: skip
-        return Response(200, payload.encode())
+        return EmulatorResponse(200, payload.encode())
 
     def schema(self, org: data.Organization) -> bytes:
         """GET /schema, read back from the engine's system tables (cached per organization)."""
@@ -291,7 +291,7 @@ class App:
         self._schemas[org.database] = body
         return body
 
-    def signals(self, org: data.Organization, params: dict[str, list[str]]) -> Response:
+    def signals(self, org: data.Organization, params: dict[str, list[str]]) -> EmulatorResponse:
         """GET /signals/metadata: JSON paths and observed types per signal name."""
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         try:
@@ -324,7 +324,7 @@ class App:
             for signal, paths in sorted(rows)
         ]
         meta = {"fromDate": _iso(from_date), "toDate": _iso(to_date)}
-        return Response(200, json.dumps({"signals": signals, "meta": meta}).encode())
+        return EmulatorResponse(200, json.dumps({"signals": signals, "meta": meta}).encode())
 
     # -- adapters ----------------------------------------------------------------------------
 
@@ -358,7 +358,7 @@ class App:
         await send_response(send, response.status, response.headers, response.body)
 
 
-def too_large() -> Response:
+def too_large() -> EmulatorResponse:
     """413 for a request body over the cap."""
     message = f"the request body is larger than {MAX_BODY_BYTES} bytes"
     return error(413, "PAYLOAD_TOO_LARGE", message, "send a query of at most 100 kB")

@@ -31,8 +31,8 @@ Status = Callable[[str], None]
 VIEWS_POLICY = Policy(frozenset(VIEWS))
 
 
-class Engine:
-    """The workers of one data set under one set of limits."""
+class DemoEngine:
+    """The demo data's workers, one per organization, under one set of limits."""
 
     def __init__(self, dataset: Dataset, limits: Limits) -> None:
         self.dataset = dataset

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._engine.server_limits import ServerLimits
 from .app import Gateway
-from .errors import ClickHouseError
+from .clickhouse_errors import ClickHouseError
 from .server import BindError, serve
 from .upstream import Upstream
 

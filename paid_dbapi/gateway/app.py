@@ -30,7 +30,7 @@ from ..exceptions import Error
 from ..literals import quote_string
 from . import compression, formats, native, settings, sql
 from .catalog import Catalog, policy
-from .errors import API_CODES, ClickHouseError, from_api, from_driver
+from .clickhouse_errors import API_CODES, ClickHouseError, from_api, from_driver
 from .local import clickhouse_version
 from .tenants import Slots, Tenant, Tenants, in_thread
 from .upstream import Answer, Upstream
@@ -40,7 +40,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
-TRUNCATION_MODES = ("error", "pass")
+#: What the gateway does with a result the API cut at its row cap (the driver has its own
+#: `paid_dbapi.connection.TRUNCATION_MODES`: warn, error or ignore).
+GATEWAY_TRUNCATION_MODES = ("error", "pass")
 SERVER_TIMEZONE = settings.SERVER_TIMEZONE
 OK = b"Ok.\n"
 #: printable ASCII, without spaces at either end (HTTP header values cannot carry those)
@@ -48,8 +50,8 @@ _QUERY_ID = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,254}[\x21-\x7e])?")
 
 
 @dataclass
-class Response:
-    """A status, headers and body."""
+class GatewayResponse:
+    """One answer of the gateway, as a ClickHouse server would send it: status, headers, body."""
 
     status: int
     body: bytes
@@ -123,8 +125,8 @@ class Gateway:
         tenants: Tenants | None = None,
         slots: Slots | None = None,
     ) -> None:
-        if on_truncation not in TRUNCATION_MODES:
-            raise ValueError(f"on_truncation must be one of {', '.join(TRUNCATION_MODES)}")
+        if on_truncation not in GATEWAY_TRUNCATION_MODES:
+            raise ValueError(f"on_truncation must be one of {', '.join(GATEWAY_TRUNCATION_MODES)}")
         self.upstream = upstream
         self.catalog = Catalog(upstream, database, catalog_ttl)
         self.tenants = tenants or Tenants(database)
@@ -153,10 +155,10 @@ class Gateway:
         headers: dict[str, str],
         body: bytes,
         query_id: str | None = None,
-    ) -> Response:
+    ) -> GatewayResponse:
         """Answer one HTTP request (headers lower-cased): `prepare`, then `finish`."""
         step = self.prepare(method, path, query, headers, body, query_id)
-        return step if isinstance(step, Response) else self.finish(step)
+        return step if isinstance(step, GatewayResponse) else self.finish(step)
 
     def prepare(
         self,
@@ -166,13 +168,13 @@ class Gateway:
         headers: dict[str, str],
         body: bytes,
         query_id: str | None = None,
-    ) -> Response | _Planned:
+    ) -> GatewayResponse | _Planned:
         """Everything before a query runs: route, key, settings, body and the guard's plan.
-        A Response when that is already the answer (a ping, an error)."""
+        A response when that is already the answer (a ping, an error)."""
         params = dict(parse_qsl(query, keep_blank_values=True))
         if path in ("/ping", "/replicas_status") or (path == "/" and method in ("GET", "HEAD")
                                                      and "query" not in params):  # fmt: skip
-            return Response(200, OK, {"content-type": "text/html; charset=UTF-8"})
+            return GatewayResponse(200, OK, {"content-type": "text/html; charset=UTF-8"})
         started = time.perf_counter_ns()
         query_id = query_id or _query_id(params)
 
@@ -193,16 +195,16 @@ class Gateway:
 
         return self._answering(query_id, started, read)
 
-    def finish(self, planned: _Planned) -> Response:
+    def finish(self, planned: _Planned) -> GatewayResponse:
         """Run a prepared query and answer it."""
         request = planned.request
         return self._answering(request.query_id, planned.started,
                                lambda: self._query(planned))  # fmt: skip
 
-    def _answering(self, query_id: str, started: int, step: Callable[[], T]) -> T | Response:
-        """`step()`, with every failure turned into ClickHouse's error answer; a Response gets
-        the query id and time zone headers."""
-        result: T | Response
+    def _answering(self, query_id: str, started: int, step: Callable[[], T]) -> T | GatewayResponse:
+        """`step()`, with every failure turned into ClickHouse's error answer; a response gets the
+        query id and time zone headers."""
+        result: T | GatewayResponse
         try:
             result = step()
         except ClickHouseError as exc:
@@ -215,7 +217,7 @@ class Gateway:
         except Exception:
             logger.exception("internal error answering query %s", query_id)
             result = self._error(ClickHouseError("LOGICAL_ERROR", "internal error in the gateway"))
-        if isinstance(result, Response):
+        if isinstance(result, GatewayResponse):
             result.headers.update(
                 {"x-clickhouse-query-id": query_id, "x-clickhouse-timezone": SERVER_TIMEZONE}
             )
@@ -245,8 +247,8 @@ class Gateway:
         entry[1]()
         return True
 
-    def _error(self, exc: ClickHouseError) -> Response:
-        return Response(
+    def _error(self, exc: ClickHouseError) -> GatewayResponse:
+        return GatewayResponse(
             exc.status,
             exc.body(self.version),
             {"content-type": "text/plain; charset=UTF-8",
@@ -276,7 +278,7 @@ class Gateway:
         )  # fmt: skip
         return _Planned(request, fingerprint, plan, fmt, started)
 
-    def _query(self, planned: _Planned) -> Response:
+    def _query(self, planned: _Planned) -> GatewayResponse:
         request, fmt = planned.request, planned.format
         schema = self.catalog.schema(request.api_key)
         with self.tenants.use(planned.fingerprint, schema) as tenant:
@@ -294,7 +296,7 @@ class Gateway:
         }
         if summary.get("paid_truncated"):
             response_headers["x-paid-truncated"] = "1"
-        return self._compressed(request, Response(200, body, response_headers))
+        return self._compressed(request, GatewayResponse(200, body, response_headers))
 
     def _run(
         self, request: _Request, tenant: Tenant, plan: sql.Plan, fmt: str
@@ -383,7 +385,7 @@ class Gateway:
             summary["paid_truncated"] = "true"
         return None
 
-    def _compressed(self, request: _Request, response: Response) -> Response:
+    def _compressed(self, request: _Request, response: GatewayResponse) -> GatewayResponse:
         checked = request.settings
         if checked.compress:
             response.body = compression.compress_blocks(response.body)
@@ -398,11 +400,11 @@ class Gateway:
 
     async def _answer_cancellable(
         self,
-        prepare: Callable[[str], Response | _Planned],
+        prepare: Callable[[str], GatewayResponse | _Planned],
         params: dict[str, str],
         headers: dict[str, str],
         receive: Receive,
-    ) -> Response | None:
+    ) -> GatewayResponse | None:
         """`prepare(query_id)`, then `finish`, each in a thread of its own (see `_admitted`).
         A KILL QUERY for this query_id (same key) answers 394 at once, a client that
         disconnects gets nothing (None), and either way the abandoned upstream call ends at
@@ -447,15 +449,15 @@ class Gateway:
         return response
 
     async def _admitted(
-        self, fingerprint: bytes, prepare: Callable[[], Response | _Planned]
-    ) -> Response:
+        self, fingerprint: bytes, prepare: Callable[[], GatewayResponse | _Planned]
+    ) -> GatewayResponse:
         """A place in the key's line (see `Slots`), `prepare()`, then `finish`: in one of the
         key's running slots when it calls the API, at once otherwise (the local catalog, and a
         KILL QUERY, which must never wait behind the queries it may cancel)."""
         try:
             async with self.slots.hold(fingerprint):
                 step = await in_thread(prepare)
-                if isinstance(step, Response):
+                if isinstance(step, GatewayResponse):
                     return step
                 if not step.upstream:
                     return await in_thread(functools.partial(self.finish, step))
@@ -475,7 +477,7 @@ class Gateway:
             return
         body = await read_body(receive, MAX_BODY_BYTES)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        response: Response | None
+        response: GatewayResponse | None
         if body is None:
             too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
             response = self._error(ClickHouseError("BAD_ARGUMENTS", too_large))

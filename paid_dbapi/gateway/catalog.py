@@ -24,7 +24,7 @@ from ..exceptions import Error
 from ..literals import quote_identifier, quote_string
 from ..metadata import ViewInfo
 from ..types import parse_type
-from .errors import ClickHouseError
+from .clickhouse_errors import ClickHouseError
 from .sql import SERVER_FUNCTIONS
 from .upstream import Upstream
 

@@ -13,7 +13,7 @@ from .. import __version__
 from .._engine.server_limits import add_arguments, from_arguments
 from ..client import PRODUCTION_URL, is_loopback
 from ..exceptions import InterfaceError
-from .app import TRUNCATION_MODES, Gateway
+from .app import GATEWAY_TRUNCATION_MODES, Gateway
 from .server import BindError, check_bind, serve
 from .upstream import Upstream
 
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--on-truncation",
-        choices=TRUNCATION_MODES,
+        choices=GATEWAY_TRUNCATION_MODES,
         default="error",
         help="a result cut at the API's row cap: ClickHouse error 396 (default), or pass the "
         "rows flagged in X-ClickHouse-Summary",

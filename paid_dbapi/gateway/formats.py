@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from ..literals import quote_identifier, quote_string
 from .catalog import structure
-from .errors import ClickHouseError
-from .local import Engine
+from .clickhouse_errors import ClickHouseError
+from .local import LocalEngine
 from .upstream import Answer
 
 _TSV = "text/tab-separated-values; charset=UTF-8"
@@ -81,7 +81,7 @@ def _literal(text: str) -> str:
 
 
 def encode(
-    encoder: Engine,
+    encoder: LocalEngine,
     answer: Answer,
     fmt: str,
     *,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from .._engine.guard import Node, Policy, parse
 from .._engine.worker import EngineError, Limits, Worker
-from .errors import ClickHouseError
+from .clickhouse_errors import ClickHouseError
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +48,9 @@ def _clickhouse_error(exc: EngineError) -> ClickHouseError:
     return ClickHouseError(name, _PATH.sub("<path>", exc.message)[:2000])
 
 
-class Engine:
-    """One worker: `query(sql, fmt)` returns ClickHouse's encoding; errors: ClickHouseError."""
+class LocalEngine:
+    """One of the gateway's local chDB workers (a key's catalog or its encoder):
+    `query(sql, fmt)` returns ClickHouse's encoding; errors: ClickHouseError."""
 
     def __init__(
         self,
@@ -96,23 +97,23 @@ class Engine:
 def clickhouse_version() -> str:
     """The version of the bundled ClickHouse, asked of a throwaway worker (the parent never
     loads chDB); error bodies carry it, as a ClickHouse server's do."""
-    engine = Engine(label="gateway version probe")
+    engine = LocalEngine(label="gateway version probe")
     try:
         return engine.query("SELECT version()").decode().strip()
     finally:
         engine.close()
 
 
-def encoder() -> Engine:
+def encoder() -> LocalEngine:
     """An empty engine for SQL the gateway builds itself (the API's rows inside a string
     literal, format settings from the gateway's allowlist). Read-only at level 2: no writes,
     but its own SQL may use format() and a SETTINGS clause. One per key: nothing one key's
     encodings leave behind (errors, caches) is ever in reach of another key."""
     limits = {"max_query_size": str(MAX_QUERY_BYTES)}
-    return Engine(label="gateway encoder", readonly=2, settings=limits)
+    return LocalEngine(label="gateway encoder", readonly=2, settings=limits)
 
 
-def parser(engine: Engine) -> Callable[[str], tuple[str, Node]]:
+def parser(engine: LocalEngine) -> Callable[[str], tuple[str, Node]]:
     """The guard's reader (`guard.parse`) running its own statements in `engine`."""
 
     def run(trusted: str) -> str:

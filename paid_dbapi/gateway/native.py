@@ -23,7 +23,7 @@ import struct
 from collections.abc import Callable, Sequence
 
 from ..types import ClickHouseType, parse_type
-from .errors import ClickHouseError
+from .clickhouse_errors import ClickHouseError
 
 #: First revisions (ClickHouse's ProtocolDefines.h) with each difference the gateway writes.
 WITH_BLOCK_INFO = 1

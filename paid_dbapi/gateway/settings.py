@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..literals import render_literal
-from .errors import ClickHouseError
+from .clickhouse_errors import ClickHouseError
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
 from .._engine.guard import IN_FUNCTIONS, Node, name_of
-from .errors import ClickHouseError
+from .clickhouse_errors import ClickHouseError
 
 #: Databases answered from the local catalog (ClickHouse's own metadata schemas).
 METADATA_DATABASES = frozenset({"system", "information_schema", "INFORMATION_SCHEMA"})

@@ -23,8 +23,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TypeVar
 
 from .catalog import Schema, ddl
-from .errors import ClickHouseError
-from .local import Engine, encoder, parser
+from .clickhouse_errors import ClickHouseError
+from .local import LocalEngine, encoder, parser
 from .sql import Plan, plan
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Tenant:
     def __init__(self, database: str, schema: Schema) -> None:
         self.database = database
         self.schema = schema
-        self.catalog = Engine(ddl(database, list(schema.views)), database=database,
+        self.catalog = LocalEngine(ddl(database, list(schema.views)), database=database,
                               label="gateway catalog")  # fmt: skip
         self.encoder = encoder()
         self._parse = parser(self.catalog)
@@ -66,7 +66,7 @@ class Tenant:
         other.join()
 
     @staticmethod
-    def _start_quietly(engine: Engine) -> None:
+    def _start_quietly(engine: LocalEngine) -> None:
         try:
             engine.start()
         except Exception:  # started again, and reported, by its first query

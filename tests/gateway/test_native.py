@@ -15,7 +15,7 @@ import chdb
 import pytest
 
 from paid_dbapi.gateway import native
-from paid_dbapi.gateway.errors import ClickHouseError
+from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
 
 COLUMNS = {
     "i8": "toInt8(-3 + number)",

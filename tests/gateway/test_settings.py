@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from paid_dbapi.gateway.errors import ClickHouseError
+from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
 from paid_dbapi.gateway.settings import read
 
 SQL = "SELECT 1 AS n, 'x' AS s FORMAT CSV"

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from paid_dbapi._engine.guard import GuardError, Node
 from paid_dbapi.emulator.schema import VIEWS
-from paid_dbapi.gateway.errors import ClickHouseError
-from paid_dbapi.gateway.local import Engine, parser
+from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
+from paid_dbapi.gateway.local import LocalEngine, parser
 from paid_dbapi.gateway.sql import Parser, Route, plan, remove_qualifier, same
 
 
 @pytest.fixture(scope="module")
 def parse() -> Iterator[Parser]:
-    engine = Engine(label="test catalog")
+    engine = LocalEngine(label="test catalog")
     yield parser(engine)
     engine.close()
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from paid_dbapi.gateway.catalog import Schema
-from paid_dbapi.gateway.errors import ClickHouseError
+from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
 from paid_dbapi.gateway.tenants import Tenants
 from paid_dbapi.metadata import ColumnInfo, ViewInfo
 
