@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from .contract import ENDPOINTS
+
 STABLE = "/api/v2/analytics"
 EXPERIMENTAL = "/api/v2/experimental/analytics"
 #: route-set name -> path prefix
@@ -16,7 +18,6 @@ ROUTE_SETS = {"stable": STABLE, "experimental": EXPERIMENTAL}
 #: what `routes=` accepts; `auto` falls back between the two on 404
 ROUTES_CHOICES = ("auto", *ROUTE_SETS)
 PRODUCTION_HOST = "https://api.agentpaid.io"
-ENDPOINTS = {"/query": "POST", "/schema": "GET", "/signals/metadata": "GET"}
 
 
 def default_path(routes: str) -> str:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import math
 import random
-import re
 import threading
 import time
 from collections.abc import MutableMapping
@@ -23,13 +21,31 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+import msgspec
 
 from .._engine.guard import GuardError
 from .._engine.messages import engine_error
 from .._engine.serving import Receive, Send, disconnected, read_body, send_response
 from .._engine.worker import Cancelled, EngineError, Limits
+from ..contract import (
+    ENDPOINTS,
+    Column,
+    ErrorBody,
+    QueryAnswer,
+    QueryMeta,
+    QueryRequest,
+    SchemaAnswer,
+    SchemaColumn,
+    Signal,
+    SignalPath,
+    SignalsAnswer,
+    SignalsMeta,
+    View,
+    engine_code,
+    scrub,
+)
 from ..literals import quote_string, render_literal
-from ..routes import ENDPOINTS, STABLE, endpoint
+from ..routes import STABLE, endpoint
 from . import data
 from .decimals import service_rows
 from .engine import DemoEngine
@@ -43,22 +59,9 @@ MAX_BODY_BYTES = 1024**2
 #: more than all organizations' shares together, so one organization never holds them all.
 MAX_PENDING_PER_ORG = 16
 JSON_HEADERS = {"content-type": "application/json"}
+_ENCODE = msgspec.json.Encoder().encode
+_DECODE_QUERY = msgspec.json.Decoder(QueryRequest).decode
 SIGNALS_DEFAULT_DAYS = 30
-
-#: ClickHouse error name -> (HTTP status, API code)
-ENGINE_ERRORS = {
-    "TIMEOUT_EXCEEDED": (408, "QUERY_TIMEOUT"),
-    "MEMORY_LIMIT_EXCEEDED": (400, "MEMORY_LIMIT"),
-    "UNKNOWN_TABLE": (400, "UNKNOWN_TABLE"),
-    "UNKNOWN_IDENTIFIER": (400, "UNKNOWN_COLUMN"),
-    "SYNTAX_ERROR": (400, "SYNTAX_ERROR"),
-    "UNKNOWN_DATABASE": (400, "QUALIFIED_NAME"),
-    "READONLY": (400, "NOT_A_SELECT"),
-    "ACCESS_DENIED": (400, "FORBIDDEN_FUNCTION"),
-    "UNKNOWN_FUNCTION": (400, "QUERY_ERROR"),
-    "RESULT_TOO_LARGE": (400, "RESULT_TOO_LARGE"),
-    "INTERNAL": (500, "INTERNAL_ERROR"),
-}
 
 
 @dataclass
@@ -72,24 +75,13 @@ class EmulatorResponse:
 
 def error(status: int, code: str, message: str, details: str = "") -> EmulatorResponse:
     """An error answer in the contract's shape."""
-    payload = {"error": message, "code": code, "details": details}
-    return EmulatorResponse(status, json.dumps(payload).encode())
+    return EmulatorResponse(status, _ENCODE(ErrorBody(message, code, details)))
 
 
-_PATH = re.compile(r"(?:/[\w.-]+){2,}")
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
-_ADDRESS = re.compile(r"\b0x[0-9a-f]{6,}\b", re.I)
-_VERSION = re.compile(r"\s*\(version [^)]*\)")
-
-
-def sanitize(message: str) -> str:
-    """Remove internal database names, ids, UUIDs, paths, addresses and versions."""
-    for name in data.internal_names():
-        message = message.replace(f"`{name}`.", "").replace(f"{name}.", "").replace(name, "")
-    message = _PATH.sub("<path>", message)
-    message = _UUID.sub("<uuid>", message)
-    message = _ADDRESS.sub("<address>", message)
-    return _VERSION.sub("", message)[:1000]
+def _scrub(message: str) -> str:
+    """`message` without internal database names, organization ids, paths, UUIDs, addresses
+    and versions (`contract.scrub`)."""
+    return scrub(message, data.internal_names())
 
 
 class _Bucket:
@@ -216,21 +208,20 @@ class App:
         """POST /query: guard, run, and splice ClickHouse's own JSON rows into the answer
         (Decimals as the service writes them, unless `exact_decimals`)."""
         try:
-            request = json.loads(body)
-        except ValueError:
-            return error(400, "BAD_REQUEST", "the request body is not valid JSON")
-        if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+            sql = _DECODE_QUERY(body).query
+        except msgspec.ValidationError:
             return error(400, "BAD_REQUEST", 'the body must be {"query": "<SQL>"}')
-        sql = request["query"]
+        except msgspec.DecodeError:
+            return error(400, "BAD_REQUEST", "the request body is not valid JSON")
         started = time.perf_counter()
         try:
             result = self.engine.run(org, sql, cancel)
         except Cancelled:
             return error(499, "CANCELLED", "the client went away; the query was stopped")
         except GuardError as exc:
-            return error(400, exc.code, exc.message, sanitize(exc.details))
+            return error(400, exc.code, exc.message, _scrub(exc.details))
         except EngineError as exc:
-            status, code = ENGINE_ERRORS.get(exc.name, (400, "QUERY_ERROR"))
+            status, code = engine_code(exc.name)
             if status == 408:
                 message = f"the query ran past the {self.limits.timeout:g} s execution limit"
             elif code == "MEMORY_LIMIT":
@@ -241,23 +232,18 @@ class App:
                 return error(500, "INTERNAL_ERROR", "internal error")
             else:
                 message, details = engine_error(exc.message)
-                return error(status, code, sanitize(message), sanitize(details))
-            return error(status, code, message, sanitize(exc.message))
+                return error(status, code, _scrub(message), _scrub(details))
+            return error(status, code, message, _scrub(exc.message))
         rows = result.row_texts
         if not self.exact_decimals:  # the service's form: every Decimal through a double
             rows = service_rows(result.types, rows)
         elapsed = (time.perf_counter() - started) * 1000
-        columns = [{"name": n, "type": t} for n, t in zip(result.names, result.types, strict=True)]
-        meta = {
-            "rowCount": len(rows),
-            "elapsedMs": round(elapsed, 3),
-            "truncated": result.truncated,
-        }
-        payload = (
-            '{"columns":' + json.dumps(columns) + ',"rows":[' + ",".join(rows)
-            + '],"meta":' + json.dumps(meta) + "}"
-        )  # fmt: skip
-        return EmulatorResponse(200, payload.encode())
+        answer = QueryAnswer(
+            [Column(n, t) for n, t in zip(result.names, result.types, strict=True)],
+            [msgspec.Raw(row) for row in rows],  # ClickHouse's own JSON, spliced as it is
+            QueryMeta(len(rows), round(elapsed, 3), result.truncated),
+        )
+        return EmulatorResponse(200, _ENCODE(answer))
 
     def schema(self, org: data.Organization) -> bytes:
         """GET /schema, read back from the engine's system tables (cached per organization)."""
@@ -276,18 +262,14 @@ class App:
         )
         columns.sort(key=lambda column: (column[0], int(column[1])))
         views = [
-            {
-                "name": name,
-                "comment": comment,
-                "columns": [
-                    {"name": c, "type": t, "comment": doc}
-                    for table, _, c, t, doc in columns
-                    if table == name
-                ],
-            }
+            View(
+                name,
+                comment,
+                [SchemaColumn(c, t, doc) for table, _, c, t, doc in columns if table == name],
+            )
             for name, comment in sorted(tables)
         ]
-        body = json.dumps({"views": views}).encode()
+        body = _ENCODE(SchemaAnswer(views))
         self._schemas[org.database] = body
         return body
 
@@ -317,14 +299,11 @@ class App:
             "GROUP BY signal_name)",
         )
         signals = [
-            {
-                "signalName": signal,
-                "paths": [{"path": p, "types": types} for p, types in sorted(paths.items())],
-            }
+            Signal(signal, [SignalPath(p, types) for p, types in sorted(paths.items())])
             for signal, paths in sorted(rows)
         ]
-        meta = {"fromDate": _iso(from_date), "toDate": _iso(to_date)}
-        return EmulatorResponse(200, json.dumps({"signals": signals, "meta": meta}).encode())
+        meta = SignalsMeta(_iso(from_date), _iso(to_date))
+        return EmulatorResponse(200, _ENCODE(SignalsAnswer(signals, meta)))
 
     # -- adapters ----------------------------------------------------------------------------
 

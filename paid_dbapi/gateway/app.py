@@ -26,11 +26,12 @@ from urllib.parse import parse_qsl
 
 from .._engine.guard import GuardError
 from .._engine.serving import Receive, Send, disconnected, read_body, send_response
+from ..contract import clickhouse_name
 from ..exceptions import Error
 from ..literals import quote_string
 from . import compression, formats, native, settings, sql
 from .catalog import Catalog, policy
-from .clickhouse_errors import API_CODES, ClickHouseError, from_api, from_driver
+from .clickhouse_errors import ClickHouseError, from_api, from_driver
 from .local import clickhouse_version
 from .tenants import Slots, Tenant, Tenants, in_thread
 from .upstream import Answer, Upstream
@@ -321,7 +322,7 @@ class Gateway:
             try:
                 body = tenant.catalog.query(plan.sql, fmt, policy=local_policy)
             except GuardError as exc:  # the guard judged it: an unknown table
-                if not (plan.absent and API_CODES.get(exc.code) == "UNKNOWN_TABLE"):
+                if not (plan.absent and clickhouse_name(exc.code) == "UNKNOWN_TABLE"):
                     raise
                 body = tenant.encoder.query("SELECT toUInt8(0) AS result", fmt)  # as ClickHouse
 

@@ -7,6 +7,7 @@ missing", and AUTHENTICATION_FAILED as a wrong password), so the codes are Click
 
 from __future__ import annotations
 
+from ..contract import clickhouse_name
 from ..exceptions import Error
 
 #: ClickHouse error name -> (code, HTTP status), as ClickHouse's HTTP handler maps them.
@@ -36,24 +37,6 @@ CODES: dict[str, tuple[int, int]] = {
     "LOGICAL_ERROR": (49, 500),
 }
 
-#: The Analytics API's error codes (and the guard's) -> ClickHouse error names.
-API_CODES: dict[str, str] = {
-    "UNKNOWN_TABLE": "UNKNOWN_TABLE",
-    "QUALIFIED_NAME": "UNKNOWN_TABLE",
-    "UNKNOWN_COLUMN": "UNKNOWN_IDENTIFIER",
-    "SYNTAX_ERROR": "SYNTAX_ERROR",
-    "NOT_A_SELECT": "READONLY",
-    "MULTIPLE_STATEMENTS": "SYNTAX_ERROR",
-    "FORBIDDEN_CLAUSE": "ACCESS_DENIED",
-    "FORBIDDEN_FUNCTION": "ACCESS_DENIED",
-    "FORBIDDEN_TABLE_FUNCTION": "ACCESS_DENIED",
-    "QUERY_TIMEOUT": "TIMEOUT_EXCEEDED",
-    "MEMORY_LIMIT": "MEMORY_LIMIT_EXCEEDED",
-    "RATE_LIMITED": "TOO_MANY_SIMULTANEOUS_QUERIES",
-    "BAD_REQUEST": "BAD_ARGUMENTS",
-    "TRUNCATED": "TOO_MANY_ROWS_OR_BYTES",
-}
-
 
 class ClickHouseError(Exception):
     """An error answered the way ClickHouse answers it: code, name, message, HTTP status."""
@@ -81,7 +64,7 @@ def from_api(status: int | None, code: str | None, message: str) -> ClickHouseEr
         return ClickHouseError("TIMEOUT_EXCEEDED", message)
     if status == 429:
         return ClickHouseError("TOO_MANY_SIMULTANEOUS_QUERIES", message)
-    name = API_CODES.get(code or "")
+    name = clickhouse_name(code)
     if name is None:
         name = "NETWORK_ERROR" if status is None or status >= 500 else "UNKNOWN_EXCEPTION"
     return ClickHouseError(name, message)

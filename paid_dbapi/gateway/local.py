@@ -11,11 +11,11 @@ client's format, with ClickHouse's defaults plus format settings from the gatewa
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 
 from .._engine.guard import Node, Policy, parse
 from .._engine.worker import EngineError, Limits, Worker
+from ..contract import scrub
 from .clickhouse_errors import ClickHouseError
 
 logger = logging.getLogger(__name__)
@@ -39,13 +39,12 @@ SERVER_SETTINGS: dict[str, str] = {
 #: What displayName() answers: a fixed name, never the machine's host name (ClickHouse's default).
 DISPLAY_NAME = "paid-gateway"
 
-_PATH = re.compile(r"(?:/[\w.-]+){2,}")
-
 
 def _clickhouse_error(exc: EngineError) -> ClickHouseError:
-    """The engine's error for a client, without the file paths of this machine."""
+    """The engine's error for a client, without the paths, UUIDs, addresses or versions of
+    this machine (`contract.scrub`)."""
     name = exc.name if exc.name.isupper() else "UNKNOWN_EXCEPTION"
-    return ClickHouseError(name, _PATH.sub("<path>", exc.message)[:2000])
+    return ClickHouseError(name, scrub(exc.message, limit=2000))
 
 
 class LocalEngine:

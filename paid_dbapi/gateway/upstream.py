@@ -17,6 +17,7 @@ import httpx
 import msgspec
 
 from ..client import Client, check_base_url
+from ..contract import QueryAnswer, QueryRequest
 from ..metadata import ViewInfo, parse_schema
 
 logger = logging.getLogger(__name__)
@@ -36,25 +37,7 @@ class Answer:
         return len(self.rows)
 
 
-class _Column(msgspec.Struct):
-    name: str
-    type: str
-
-
-class _Meta(msgspec.Struct):
-    truncated: bool = False
-    elapsedMs: float | None = None
-
-
-class _Body(msgspec.Struct):
-    """The /query body; unknown fields anywhere are ignored, as the contract asks."""
-
-    columns: list[_Column]
-    rows: list[msgspec.Raw]
-    meta: _Meta = msgspec.field(default_factory=_Meta)
-
-
-_DECODE = msgspec.json.Decoder(_Body).decode
+_DECODE = msgspec.json.Decoder(QueryAnswer).decode
 
 
 def split_answer(body: bytes) -> Answer:
@@ -128,9 +111,8 @@ class Upstream:
     def query(self, api_key: str, sql: str) -> Answer:
         """POST /query; raises paid_dbapi's errors."""
         with self._client(api_key) as client:
-            answer: Answer = client.request(
-                "POST", "/query", json_body={"query": sql}, parse=split_answer
-            )
+            body = msgspec.structs.asdict(QueryRequest(sql))
+            answer: Answer = client.request("POST", "/query", json_body=body, parse=split_answer)
         return answer
 
     def schema(self, api_key: str) -> list[ViewInfo]:
