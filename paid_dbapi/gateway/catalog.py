@@ -2,7 +2,7 @@
 
 The views, their column types and comments become empty tables in database `--database` of
 a key's own catalog engine (see `tenants`). Any client's own `system.*`, `information_schema`,
-`SHOW`, `DESCRIBE` or `EXISTS` SQL then runs there, judged first by the emulator's guard. The
+`SHOW`, `DESCRIBE` or `EXISTS` SQL then runs there, judged first by the guard (`_engine.guard`). The
 schema is fetched with the caller's key, which is how the key is checked, and kept for a
 short TTL per key: a request is authenticated from it before its body is read.
 """

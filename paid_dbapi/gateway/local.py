@@ -1,7 +1,8 @@
 """The gateway's local ClickHouse: locked-down chDB workers for the catalog and for encoding.
 
-Each engine is the emulator's worker: a chDB session in a child process, read-only once set
-up, holding nothing but what its setup created, and each key gets its own (see `tenants`).
+Each engine is the worker the emulator uses too (`_engine.worker`): a chDB session in a child
+process, read-only once set up, holding nothing but what its setup created, and each key gets
+its own (see `tenants`).
 The catalog engine holds the empty tables that mirror GET /schema, reads clients' SQL with
 the guard's parser and runs their metadata SQL after the guard (inside the worker) has judged
 it. The encoder holds nothing: it reads the rows the API returned and writes them in the
