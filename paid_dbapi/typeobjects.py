@@ -1,7 +1,8 @@
 """PEP 249 type objects and constructors.
 
-A type object compares equal to every ClickHouse type string of its family, so
-`cursor.description[i][1] == NUMBER` works for `Nullable(UInt64)`.
+A type object compares equal to every ClickHouse type string whose family
+(`paid_dbapi.families`) names it, so `cursor.description[i][1] == NUMBER` works for
+`Nullable(UInt64)`.
 """
 
 from __future__ import annotations
@@ -11,23 +12,24 @@ import time
 from typing import Any
 
 from . import types as ch
+from .families import family_of
 
 
 class DBAPITypeObject:
-    """Equal to the ClickHouse type codes whose base type is in its family."""
+    """Equal to the ClickHouse type codes whose base type's family names it."""
 
-    def __init__(self, name: str, *families: frozenset[str]) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.members = frozenset().union(*families)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DBAPITypeObject):
             return other is self
         if isinstance(other, str):
             try:
-                return ch.parse_type(other).base.name in self.members
+                base = ch.parse_type(other).base
             except ValueError:
                 return False
+            return family_of(base).pep249 == self.name
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -37,13 +39,11 @@ class DBAPITypeObject:
         return f"<DBAPITypeObject {self.name}>"
 
 
-STRING = DBAPITypeObject("STRING", ch.STRINGS, frozenset({"UUID", "IPv4", "IPv6"}))
-BINARY = DBAPITypeObject("BINARY", frozenset())
-NUMBER = DBAPITypeObject(
-    "NUMBER", frozenset(ch.INT_SIZES), ch.FLOATS, ch.DECIMALS, frozenset({"Bool"})
-)
-DATETIME = DBAPITypeObject("DATETIME", ch.DATES, ch.DATETIMES, ch.TIMES)
-ROWID = DBAPITypeObject("ROWID", frozenset())
+STRING = DBAPITypeObject("STRING")
+BINARY = DBAPITypeObject("BINARY")
+NUMBER = DBAPITypeObject("NUMBER")
+DATETIME = DBAPITypeObject("DATETIME")
+ROWID = DBAPITypeObject("ROWID")
 
 Date = dt.date
 Time = dt.time

@@ -12,30 +12,15 @@ the rows, the plain parse runs instead, so results and errors never depend on th
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import msgspec
 
-from .types import (
-    DATES,
-    DATETIMES,
-    DECIMALS,
-    FLOATS,
-    INT_SIZES,
-    SEMI_STRUCTURED,
-    STRINGS,
-    TRANSPARENT,
-    ClickHouseType,
-    ColumnDecoder,
-    JSONNumber,
-    at_scale,
-    parse_type,
-)
+from . import families
+from .types import ClickHouseType, ColumnDecoder, JSONNumber, at_scale, parse_type
 
 #: Any JSON, non-integer numbers kept as their exact text (what Decimal converters need).
 _EXACT = msgspec.json.Decoder(float_hook=JSONNumber)
@@ -116,10 +101,10 @@ def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
     text = [wire_text and wire_text_type(t) is not None for t in parsed]
     # Decimals kept as text are untyped JSON: non-integer numbers must then stay exact text
     exact = any(_needs_exact_text(t) for t in parsed) or any(
-        as_text and t.base.name in DECIMALS for t, as_text in zip(parsed, text, strict=True)
+        as_text and _is_decimal(t) for t, as_text in zip(parsed, text, strict=True)
     )
     wires = [
-        (wire_text_type(t), False) if as_text else _wire(t, exact)
+        (wire_text_type(t), False) if as_text else families.wire(t, exact)
         for t, as_text in zip(parsed, text, strict=True)
     ]
     # types made at run time, hence `Any` to the type checker
@@ -132,7 +117,7 @@ def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
     }
     planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
     for i, t in enumerate(parsed):
-        if t.base.name in DECIMALS and not text[i]:  # Decimals: only the scale is missing
+        if _is_decimal(t) and not text[i]:  # Decimals: only the scale is missing
             planned[i] = _scaled(at_scale(t.scale or 0), t.nullable)
     text_columns = frozenset(i for i, as_text in enumerate(text) if as_text)
     return _Plan(msgspec.json.Decoder(rows, **options), planned, text_columns)
@@ -140,15 +125,8 @@ def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
 
 def wire_text_type(t: ClickHouseType) -> Any:
     """The msgspec type that keeps a value of `t` as the server's text for Arrow to cast, or
-    None when Arrow is built from the Python value instead."""
-    name = t.base.name
-    if name in ("UUID", *DATES):
-        return str | None if t.nullable else str
-    if name in DECIMALS or name in DATETIMES:
-        return Any  # a number's exact text (JSONNumber), an int, a string or null
-    if name in ("JSON", "Object") and not t.nullable:
-        return msgspec.Raw  # the object's JSON text as sent
-    return None
+    None when Arrow is built from the Python value instead (its family's `wire_text`)."""
+    return families.wire_text(t)
 
 
 def _scaled(quantize: Callable[[Decimal], Decimal], nullable: bool) -> ColumnDecoder:
@@ -157,46 +135,17 @@ def _scaled(quantize: Callable[[Decimal], Decimal], nullable: bool) -> ColumnDec
     return lambda column: list(map(quantize, column))
 
 
-def _wire(t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
-    """The msgspec type for values of `t`, and whether it already gives the final object.
-
-    `exact` says the decoder keeps non-integer numbers as text in untyped (Any) values.
-    """
-    name = t.name
-    if name in TRANSPARENT and t.args:
-        inner, final = _wire(t.args[-1], exact)
-        return (inner | None if name == "Nullable" and inner is not Any else inner), final
-    if name in INT_SIZES:
-        return int, True
-    if name in FLOATS:
-        return float, True  # also the strings 'nan', 'inf', '-inf'
-    if name in STRINGS:
-        return str, True
-    if name == "UUID":
-        return uuid.UUID, True
-    if name in DATES:
-        return dt.date, True
-    if name in DECIMALS:
-        return Decimal, False  # exact from number or text; the converter sets the scale
-    if name == "Bool" or name == "Nothing":
-        return Any, True  # passed through as sent
-    if name == "Array" and t.args:
-        inner, final = _wire(t.args[0], exact)
-        return (Any if inner is Any else list[inner]), final  # type: ignore[valid-type]
-    if name == "Variant":
-        return Any, False  # decoded by its members' converters
-    if name in SEMI_STRUCTURED:
-        return Any, not exact  # plain floats straight from msgspec unless kept as text
-    return Any, False
-
-
 def _needs_exact_text(t: ClickHouseType) -> bool:
     """True when a Decimal sits where the plan decodes untyped JSON (anywhere but in arrays)."""
     b = t.base
-    if b.name == "Array" and b.args:
+    if b.name == "Array" and b.args:  # msgspec decodes Decimals in typed lists exactly
         return _needs_exact_text(b.args[0])
-    return b.name not in DECIMALS and any(_contains_decimal(a) for a in b.args)
+    return not _is_decimal(b) and any(_contains_decimal(a) for a in b.args)
+
+
+def _is_decimal(t: ClickHouseType) -> bool:
+    return families.family_of(t.base).decimal
 
 
 def _contains_decimal(t: ClickHouseType) -> bool:
-    return t.base.name in DECIMALS or any(_contains_decimal(a) for a in t.base.args)
+    return _is_decimal(t) or any(_contains_decimal(a) for a in t.base.args)

@@ -13,10 +13,9 @@ from sqlalchemy.sql.sqltypes import _AbstractInterval
 from sqlalchemy.sql.type_api import NativeForEmulated
 
 from paid_dbapi import types as ch
+from paid_dbapi.families import sqlalchemy_type
 
 logger = logging.getLogger(__name__)
-
-UUID_TYPE: Any = getattr(sqltypes, "Uuid", None)  # SQLAlchemy 2.x only
 
 
 class JSON(sqltypes.JSON):
@@ -60,45 +59,11 @@ class LargeBinary(sqltypes.LargeBinary):
         return process
 
 
-def _integer(bits: int) -> sqltypes.TypeEngine[Any]:
-    if bits <= 16:
-        return sqltypes.SmallInteger()
-    if bits <= 32:
-        return sqltypes.Integer()
-    return sqltypes.BigInteger()
-
-
 def to_sqlalchemy(t: ch.ClickHouseType) -> sqltypes.TypeEngine[Any]:
-    """The SQLAlchemy type for a parsed ClickHouse type (Nullable/LowCardinality are peeled)."""
-    b = t.base
-    name = b.name
-    if name in ch.INT_SIZES:
-        unsigned = name.startswith("U")
-        return _integer(ch.INT_SIZES[name] * 2 if unsigned else ch.INT_SIZES[name])
-    if name in ch.FLOATS:
-        return sqltypes.Float()
-    if name in ch.DECIMALS:
-        return sqltypes.Numeric(precision=b.precision, scale=b.scale, asdecimal=True)
-    if name in ch.STRINGS or name in ("IPv4", "IPv6"):
-        return sqltypes.String()
-    if name in ch.DATES:
-        return sqltypes.Date()
-    if name in ch.DATETIMES:
-        return sqltypes.DateTime(timezone=b.timezone is not None)
-    if name == "Bool":
-        return sqltypes.Boolean()
-    if name == "UUID":
-        return UUID_TYPE() if UUID_TYPE is not None else sqltypes.String(length=36)
-    if name == "Array" and b.args:
-        return sqltypes.ARRAY(to_sqlalchemy(b.args[0]))
-    if name in ch.SEMI_STRUCTURED or name in ("Map", "Tuple", "Nested"):
-        return JSON()
-    if name in ch.INTERVAL_UNITS or name in ch.TIMES:
-        return sqltypes.Interval()
-    if name in ch.CALENDAR_INTERVALS:
-        return sqltypes.Integer()
-    warnings.warn(f"unsupported ClickHouse type {t.text!r}; reflected as NullType", stacklevel=3)
-    return sqltypes.NullType()
+    """The SQLAlchemy type for a parsed ClickHouse type (Nullable/LowCardinality are peeled):
+    its family's (`paid_dbapi.families`); NullType with a warning for unknown types."""
+    mapped: sqltypes.TypeEngine[Any] = sqlalchemy_type(t)
+    return mapped
 
 
 def from_type_string(text: str) -> sqltypes.TypeEngine[Any]:

@@ -97,7 +97,7 @@ def test_parse_type_rejects_malformed(bad: str) -> None:
 
 
 def test_unknown_type_passes_value_through(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("DEBUG", logger="paid_dbapi.types")
+    caplog.set_level("DEBUG", logger="paid_dbapi.families")
     assert make_converter("Geometry2099")({"x": 1}) == {"x": 1}
     assert "Geometry2099" in caplog.text
 
