@@ -20,7 +20,7 @@ from .exceptions import (
     warn_at_caller,
 )
 from .literals import bind_parameters
-from .precision import imprecise_columns
+from .precision import imprecise_columns, imprecise_in, may_round
 from .types import ColumnDecoder, column_decoder, parse_type
 
 if TYPE_CHECKING:
@@ -60,11 +60,9 @@ class Cursor:
         #: Truncation handling for this cursor: "warn", "error" or "ignore" (default: the
         #: connection's `on_truncation`).
         self.on_truncation: str = connection.on_truncation
-        #: True when a Decimal column of the last result holds a value of 16 or more
-        #: significant digits at its scale, which the service's double may have rounded.
-        self.precision_lost = False
-        #: The names of those columns.
-        self.imprecise_columns: tuple[str, ...] = ()
+        # the names of the last result's possibly rounded Decimal columns; None until
+        # asked for when `on_precision` is "ignore" (nothing to say at execute then)
+        self._imprecise: tuple[str, ...] | None = ()
         #: Handling of such a result: "warn", "error" or "ignore" (default: the connection's
         #: `on_precision`).
         self.on_precision: str = connection.on_precision
@@ -72,6 +70,19 @@ class Cursor:
         self._pos = 0
         self._arrow: tuple[int, pyarrow.Table] | None = None  # (position, remaining rows)
         self._closed = False
+
+    @property
+    def precision_lost(self) -> bool:
+        """True when a Decimal column of the last result holds a value of 16 or more
+        significant digits at its scale, which the service's double may have rounded."""
+        return bool(self.imprecise_columns)
+
+    @property
+    def imprecise_columns(self) -> tuple[str, ...]:
+        """The names of those columns."""
+        if self._imprecise is None:
+            self._imprecise = self._result.imprecise()
+        return self._imprecise
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"rowcount={self.rowcount}"
@@ -86,6 +97,7 @@ class Cursor:
     def close(self) -> None:
         """Release the result; further use raises InterfaceError."""
         self._closed = True
+        self.imprecise_columns  # noqa: B018 (settled while the result is still here)
         self._result = _Result.empty()
         self._arrow = None
 
@@ -99,8 +111,7 @@ class Cursor:
         self.description = None
         self.rowcount = -1
         self.truncated = False
-        self.precision_lost = False
-        self.imprecise_columns = ()
+        self._imprecise = ()
         self.elapsed_ms = None
         self._result = _Result.empty()
         self._pos = 0
@@ -156,7 +167,7 @@ class Cursor:
                     "rows were dropped (cursor.truncated is True)",
                     TruncatedResultWarning,
                 )
-        self._check_precision(columns, rows)
+        self._check_precision(result)
         self.description = tuple(describe(name, type_text) for name, type_text in columns)
         self._result = result
         self.rowcount = count
@@ -164,13 +175,17 @@ class Cursor:
         self.elapsed_ms = float(elapsed) if elapsed is not None else None
         logger.debug("query returned %d rows in %s ms", self.rowcount, self.elapsed_ms)
 
-    def _check_precision(self, columns: list[tuple[str, str]], rows: Any) -> None:
+    def _check_precision(self, result: _Result) -> None:
         """Flag, and by `on_precision` warn or fail on, Decimal columns whose values may have
-        been rounded by the service's double (see `paid_dbapi.precision`)."""
-        names = tuple(imprecise_columns(columns, rows))
-        self.imprecise_columns = names
-        self.precision_lost = bool(names)
-        if not names or self.on_precision == "ignore":
+        been rounded by the service's double (see `paid_dbapi.precision`). With "ignore" the
+        flags are settled when first read, from the values decoded by then if any."""
+        if self.on_precision == "ignore":
+            self._result = result  # the flags are read from it
+            self._imprecise = None
+            return
+        names = result.imprecise()
+        self._imprecise = names
+        if not names:
             return
         listed = ", ".join(repr(name) for name in names)
         remedy = ", ".join(f"toString({name})" for name in names)
@@ -296,7 +311,8 @@ class _Result:
     def python(self) -> _Columns:
         """The result as Python values (decoded once)."""
         if self._python is None:
-            decoded = wire.decode_rows(self._rows, [t for _, t in self.columns])
+            types = [t for _, t in self.columns]
+            decoded = wire.decode_rows(self._rows, types, naive_timezone=self._naive_timezone)
             raw = self._transpose(decoded.rows)
             values = list(raw)
             decoders = self._decoders(decoded.planned)
@@ -309,6 +325,18 @@ class _Result:
 
     def rows(self) -> list[Row]:
         return self.python().rows()
+
+    def imprecise(self) -> tuple[str, ...]:
+        """The names of the Decimal columns that may hold a value the service's double
+        rounded: checked in the Python values' pass, which runs now if it has not yet, so
+        that one pass over the body serves both."""
+        if not may_round([t for _, t in self.columns]):
+            return ()
+        try:
+            raw = self.python().raw
+        except (InterfaceError, DataError):  # reported when the rows are fetched
+            return tuple(imprecise_columns(self.columns, self._rows))
+        return tuple(imprecise_in(self.columns, raw))
 
     def table(self, start: int) -> pyarrow.Table:
         """The rows from `start` on as Arrow; before any Python values exist, straight from

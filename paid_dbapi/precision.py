@@ -13,6 +13,7 @@ a column of precision 15 or less never holds one.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,6 +47,36 @@ def imprecise_columns(columns: Sequence[tuple[str, str]], rows: Any) -> list[str
         return [columns[i][0] for i, t in checked if any(_lost(v, t) for v in _column(parsed, i))]
     except (msgspec.ValidationError, TypeError, IndexError, KeyError, AttributeError):
         return []
+
+
+def may_round(types: Sequence[str]) -> bool:
+    """True when a column of these types can hold a Decimal the service's double rounded."""
+    return _plan(tuple(types)) is not None
+
+
+def imprecise_in(columns: Sequence[tuple[str, str]], values: Sequence[Sequence[Any]]) -> list[str]:
+    """`imprecise_columns` from a result's columns of values as sent (`values[i]` for column
+    i), decoded already: a column of Decimals is checked in one C-level pass."""
+    plan = _plan(tuple(t for _, t in columns))
+    if plan is None:
+        return []
+    found = []
+    for i, t in plan[1]:
+        column = values[i]
+        limit = rounding_limit(t.base) if t.base.name in DECIMALS else None
+        try:
+            if limit is not None:  # Decimals (or their text, or ints), NULLs dropped
+                lost = any(map(limit.__le__, map(abs, map(Decimal, filter(_present, column)))))
+            else:
+                lost = any(_lost(v, t) for v in column)
+        except (InvalidOperation, TypeError, ValueError):
+            lost = any(_lost(v, t) for v in column)
+        if lost:
+            found.append(columns[i][0])
+    return found
+
+
+_present = functools.partial(operator.is_not, None)
 
 
 def _column(rows: Any, i: int) -> Iterator[Any]:
@@ -107,4 +138,4 @@ def _lost(value: Any, t: ClickHouseType) -> bool:
     return False
 
 
-__all__ = ["EXACT_DIGITS", "imprecise_columns", "rounding_limit"]
+__all__ = ["EXACT_DIGITS", "imprecise_columns", "imprecise_in", "may_round", "rounding_limit"]

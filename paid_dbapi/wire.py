@@ -13,14 +13,15 @@ the rows, the plain parse runs instead, so results and errors never depend on th
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+import itertools
+import operator
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import msgspec
 
 from . import families
-from .types import ClickHouseType, ColumnDecoder, JSONNumber, at_scale, parse_type
+from .types import ClickHouseType, ColumnDecoder, JSONNumber, parse_type
 
 #: Any JSON, non-integer numbers kept as their exact text (what Decimal converters need).
 _EXACT = msgspec.json.Decoder(float_hook=JSONNumber)
@@ -75,13 +76,15 @@ class Decoded(NamedTuple):
     text: frozenset[int]
 
 
-def decode_rows(rows: Any, types: Sequence[str], wire_text: bool = False) -> Decoded:
+def decode_rows(
+    rows: Any, types: Sequence[str], wire_text: bool = False, naive_timezone: str | None = None
+) -> Decoded:
     """The rows of a body, for Python values; with `wire_text`, for Arrow: the columns for
     which `wire_text_type` names a type keep the server's text, for Arrow to cast."""
     plain = Decoded(rows, {}, frozenset())
     if not isinstance(rows, msgspec.Raw):
         return plain
-    plan = _plan(tuple(types), wire_text)
+    plan = _plan(tuple(types), wire_text, naive_timezone)
     if plan is not None:
         try:
             return Decoded(plan.rows.decode(rows), plan.planned, plan.text)
@@ -91,7 +94,9 @@ def decode_rows(rows: Any, types: Sequence[str], wire_text: bool = False) -> Dec
 
 
 @functools.lru_cache(maxsize=256)
-def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
+def _plan(
+    types: tuple[str, ...], wire_text: bool = False, naive_timezone: str | None = None
+) -> _Plan | None:
     if not types:
         return None
     try:
@@ -103,10 +108,17 @@ def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
     exact = any(_needs_exact_text(t) for t in parsed) or any(
         as_text and _is_decimal(t) for t, as_text in zip(parsed, text, strict=True)
     )
-    wires = [
-        (wire_text_type(t), False) if as_text else families.wire(t, exact)
-        for t, as_text in zip(parsed, text, strict=True)
-    ]
+    wires: list[tuple[Any, bool]] = []
+    finish: dict[int, ColumnDecoder | None] = {}
+    for i, (t, as_text) in enumerate(zip(parsed, text, strict=True)):
+        whole = None if as_text else families.native(t, naive_timezone)
+        if as_text:
+            wires.append((wire_text_type(t), False))
+        elif whole is not None:  # natively decoded, then finished over the column
+            native, finish[i] = whole
+            wires.append((native | None if t.nullable else native, True))
+        else:
+            wires.append(families.wire(t, exact))
     # types made at run time, hence `Any` to the type checker
     generic: Any = tuple, list
     row, table = generic
@@ -116,9 +128,8 @@ def _plan(types: tuple[str, ...], wire_text: bool = False) -> _Plan | None:
         "float_hook": JSONNumber if exact else None,
     }
     planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
-    for i, t in enumerate(parsed):
-        if _is_decimal(t) and not text[i]:  # Decimals: only the scale is missing
-            planned[i] = _scaled(at_scale(t.scale or 0), t.nullable)
+    for i, stage in finish.items():
+        planned[i] = None if stage is None else _finished(stage)
     text_columns = frozenset(i for i, as_text in enumerate(text) if as_text)
     return _Plan(msgspec.json.Decoder(rows, **options), planned, text_columns)
 
@@ -129,10 +140,17 @@ def wire_text_type(t: ClickHouseType) -> Any:
     return families.wire_text(t)
 
 
-def _scaled(quantize: Callable[[Decimal], Decimal], nullable: bool) -> ColumnDecoder:
-    if nullable:
-        return lambda column: [None if v is None else quantize(v) for v in column]
-    return lambda column: list(map(quantize, column))
+def _finished(stage: ColumnDecoder) -> ColumnDecoder:
+    """`stage` over a column, NULLs left as they are."""
+
+    def finish(column: Sequence[Any]) -> list[Any]:
+        if not any(map(operator.is_, column, itertools.repeat(None))):  # `in` calls __eq__
+            return stage(column)
+        present = [v for v in column if v is not None]
+        done = iter(stage(present))
+        return [None if v is None else next(done) for v in column]
+
+    return finish
 
 
 def _needs_exact_text(t: ClickHouseType) -> bool:

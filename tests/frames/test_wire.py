@@ -12,6 +12,7 @@ import pytest
 
 import paid_dbapi
 from paid_dbapi import wire
+from paid_dbapi.types import make_converter
 
 EDGES = [
     "toUInt64(18446744073709551615)", "toInt64(-9223372036854775808)", "toInt128('-170141183460469231731687303715884105728')",
@@ -178,3 +179,56 @@ def test_odd_bodies_decode_as_the_plain_parse_does(
     typed = fetch()
     monkeypatch.setattr(wire, "_plan", lambda *plan: None)
     assert typed == fetch()
+
+
+@pytest.mark.parametrize("read", ["before", "after_rows", "after_arrow", "after_close"])
+def test_ignored_precision_flags_read_the_same_whenever_read(read: str) -> None:
+    """With on_precision="ignore" the flags are settled when first read, from the pass that
+    decoded the rows by then; they say what the warning says in "warn" mode."""
+    sql = (
+        "SELECT toDecimal128('12345678901234567.5', 2) AS big, toDecimal64('1.5', 2) AS small,"
+        " [toDecimal128('1234567890123456789.5', 1)] AS nested, toDecimal128('1.5', 2) AS fits"
+    )
+    with paid_dbapi.connect(demo=True, on_precision="warn") as conn:
+        with pytest.warns(paid_dbapi.PrecisionWarning, match="'big', 'nested'"):
+            warned = conn.cursor().execute(sql)
+        expected = (warned.precision_lost, warned.imprecise_columns)
+    assert expected == (True, ("big", "nested"))
+    with paid_dbapi.connect(demo=True, on_precision="ignore") as conn:
+        cursor = conn.cursor().execute(sql)
+        if read == "after_rows":
+            assert cursor.fetchall()[0][1] == Decimal("1.50")
+        elif read == "after_arrow":
+            assert cursor.fetch_arrow_table().num_rows == 1
+        elif read == "after_close":
+            cursor.close()
+        assert (cursor.precision_lost, cursor.imprecise_columns) == expected
+        fits = conn.cursor().execute("SELECT toDecimal128('1.5', 2) AS fits")
+        assert (fits.precision_lost, fits.imprecise_columns) == (False, ())
+
+
+@pytest.mark.parametrize("naive_timezone", [None, "UTC", "America/St_Johns"])
+def test_datetime_columns_by_the_typed_pass_equal_the_converters(
+    naive_timezone: str | None,
+) -> None:
+    """Date-time text decoded natively and then zoned gives what each value's converter
+    gives: offsets sent keep their instant, NULLs stay None, each column's own zone wins."""
+    columns = ["DateTime", "Nullable(DateTime64(3, 'Europe/Paris'))", "DateTime64(6, 'UTC')"]
+    rows = [
+        ["2026-11-01 01:30:00", None, "2026-11-01 08:15:00.000001"],
+        ["2026-11-01 01:30:00-03:30", "2026-10-25 02:30:00.500", "2026-11-01 08:15:00+01:00"],
+        ["1900-01-01 00:00:00", "2299-12-31 23:59:59.999", "2026-11-01 08:15:00.123456"],
+    ]
+    body = json.dumps({"columns": [{"name": f"c{i}", "type": t} for i, t in enumerate(columns)],
+                       "rows": rows, "meta": {"rowCount": len(rows)}}).encode()  # fmt: skip
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with paid_dbapi.connect(
+        "k", base_url="https://x.invalid", transport=transport, naive_timezone=naive_timezone
+    ) as conn:
+        got = conn.cursor().execute("SELECT 1").fetchall()
+    converters = [make_converter(t, naive_timezone) for t in columns]
+    want = [tuple(c(v) for c, v in zip(converters, row, strict=True)) for row in rows]
+    assert fingerprint(got) == fingerprint(want)
+    assert [(v.utcoffset(), v.fold) for v in got[1] if v] == [
+        (w.utcoffset(), w.fold) for w in want[1] if w
+    ]
