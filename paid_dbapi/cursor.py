@@ -20,7 +20,7 @@ from .exceptions import (
     warn_at_caller,
 )
 from .literals import bind_parameters
-from .precision import imprecise_columns, imprecise_in, may_round
+from .precision import imprecise_columns, imprecise_in
 from .types import ColumnDecoder, column_decoder, parse_type
 
 if TYPE_CHECKING:
@@ -328,15 +328,11 @@ class _Result:
 
     def imprecise(self) -> tuple[str, ...]:
         """The names of the Decimal columns that may hold a value the service's double
-        rounded: checked in the Python values' pass, which runs now if it has not yet, so
-        that one pass over the body serves both."""
-        if not may_round([t for _, t in self.columns]):
-            return ()
-        try:
-            raw = self.python().raw
-        except (InterfaceError, DataError):  # reported when the rows are fetched
-            return tuple(imprecise_columns(self.columns, self._rows))
-        return tuple(imprecise_in(self.columns, raw))
+        rounded: read from the Python values if decoded already, else by a pass that reads
+        only those columns."""
+        if self._python is not None:
+            return tuple(imprecise_in(self.columns, self._python.raw))
+        return tuple(imprecise_columns(self.columns, self._rows))
 
     def table(self, start: int) -> pyarrow.Table:
         """The rows from `start` on as Arrow; before any Python values exist, straight from

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,45 +43,38 @@ def imprecise_columns(columns: Sequence[tuple[str, str]], rows: Any) -> list[str
         return []
     decoder, checked = plan
     try:
-        parsed = decoder.decode(rows) if isinstance(rows, msgspec.Raw) else rows
-        return [columns[i][0] for i, t in checked if any(_lost(v, t) for v in _column(parsed, i))]
+        if isinstance(rows, msgspec.Raw):
+            parsed = decoder.decode(rows)
+            values = {i: list(map(operator.attrgetter(f"c{i}"), parsed)) for i, _ in checked}
+        else:
+            values = {i: [row[i] for row in rows] for i, _ in checked}
     except (msgspec.ValidationError, TypeError, IndexError, KeyError, AttributeError):
         return []
-
-
-def may_round(types: Sequence[str]) -> bool:
-    """True when a column of these types can hold a Decimal the service's double rounded."""
-    return _plan(tuple(types)) is not None
+    return [columns[i][0] for i, t in checked if _column_lost(values[i], t)]
 
 
 def imprecise_in(columns: Sequence[tuple[str, str]], values: Sequence[Sequence[Any]]) -> list[str]:
     """`imprecise_columns` from a result's columns of values as sent (`values[i]` for column
-    i), decoded already: a column of Decimals is checked in one C-level pass."""
+    i), decoded already."""
     plan = _plan(tuple(t for _, t in columns))
     if plan is None:
         return []
-    found = []
-    for i, t in plan[1]:
-        column = values[i]
-        limit = rounding_limit(t.base) if t.base.name in DECIMALS else None
-        try:
-            if limit is not None:  # Decimals (or their text, or ints), NULLs dropped
-                lost = any(map(limit.__le__, map(abs, map(Decimal, filter(_present, column)))))
-            else:
-                lost = any(_lost(v, t) for v in column)
-        except (InvalidOperation, TypeError, ValueError):
-            lost = any(_lost(v, t) for v in column)
-        if lost:
-            found.append(columns[i][0])
-    return found
+    return [columns[i][0] for i, t in plan[1] if _column_lost(values[i], t)]
+
+
+def _column_lost(column: Sequence[Any], t: ClickHouseType) -> bool:
+    """True when a column of `t` holds a value that may have been rounded; a column of
+    Decimals (or their text, or ints) is checked in one C-level pass."""
+    limit = rounding_limit(t.base) if t.base.name in DECIMALS else None
+    try:
+        if limit is not None:  # NULLs dropped
+            return any(map(limit.__le__, map(abs, map(Decimal, filter(_present, column)))))
+    except (InvalidOperation, TypeError, ValueError):
+        pass  # not a number: the decoder reports it
+    return any(_lost(v, t) for v in column)
 
 
 _present = functools.partial(operator.is_not, None)
-
-
-def _column(rows: Any, i: int) -> Iterator[Any]:
-    for row in rows:
-        yield row[i]
 
 
 _Plan = tuple[msgspec.json.Decoder[Any], list[tuple[int, ClickHouseType]]]
@@ -90,7 +83,8 @@ _Plan = tuple[msgspec.json.Decoder[Any], list[tuple[int, ClickHouseType]]]
 @functools.lru_cache(maxsize=256)
 def _plan(types: tuple[str, ...]) -> _Plan | None:
     """A decoder that reads only the columns that may hold rounded Decimals (numbers as exact
-    text), and those columns; None when there are none."""
+    text; the values after the last of them skipped unread), and those columns; None when
+    there are none."""
     checked: list[tuple[int, ClickHouseType]] = []
     for i, text in enumerate(types):
         try:
@@ -102,10 +96,9 @@ def _plan(types: tuple[str, ...]) -> _Plan | None:
     if not checked:
         return None
     wanted = {i for i, _ in checked}
-    generic: Any = tuple, list
-    row, table = generic  # types made at run time, hence `Any` to the type checker
-    shape = table[row[tuple(Any if i in wanted else msgspec.Raw for i in range(len(types)))]]
-    return msgspec.json.Decoder(shape, float_hook=JSONNumber), checked
+    fields = [(f"c{i}", Any if i in wanted else msgspec.Raw) for i in range(max(wanted) + 1)]
+    row: Any = msgspec.defstruct("Row", fields, array_like=True, gc=False)  # made at run time
+    return msgspec.json.Decoder(list[row], float_hook=JSONNumber), checked
 
 
 def _may_round(t: ClickHouseType) -> bool:
@@ -138,4 +131,4 @@ def _lost(value: Any, t: ClickHouseType) -> bool:
     return False
 
 
-__all__ = ["EXACT_DIGITS", "imprecise_columns", "imprecise_in", "may_round", "rounding_limit"]
+__all__ = ["EXACT_DIGITS", "imprecise_columns", "imprecise_in", "rounding_limit"]
