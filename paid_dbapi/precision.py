@@ -20,7 +20,8 @@ from typing import Any
 
 import msgspec
 
-from .types import DECIMALS, TRANSPARENT, ClickHouseType, JSONNumber, parse_type
+from .families import family_of
+from .types import ClickHouseType, JSONNumber, parse_type
 
 #: Significant digits every double carries exactly (DBL_DIG).
 EXACT_DIGITS = 15
@@ -65,7 +66,7 @@ def imprecise_in(columns: Sequence[tuple[str, str]], values: Sequence[Sequence[A
 def _column_lost(column: Sequence[Any], t: ClickHouseType) -> bool:
     """True when a column of `t` holds a value that may have been rounded; a column of
     Decimals (or their text, or ints) is checked in one C-level pass."""
-    limit = rounding_limit(t.base) if t.base.name in DECIMALS else None
+    limit = rounding_limit(t.base) if family_of(t.base).decimal else None
     try:
         if limit is not None:  # NULLs dropped
             return any(map(limit.__le__, map(abs, map(Decimal, filter(_present, column)))))
@@ -102,7 +103,7 @@ def _plan(types: tuple[str, ...]) -> _Plan | None:
 
 
 def _may_round(t: ClickHouseType) -> bool:
-    if t.name in DECIMALS:
+    if family_of(t).decimal:
         return rounding_limit(t) is not None
     return any(_may_round(a) for a in t.args)
 
@@ -111,9 +112,8 @@ def _lost(value: Any, t: ClickHouseType) -> bool:
     """True when `value` (JSON as sent) holds a Decimal of `t` that may have been rounded."""
     if value is None:
         return False
-    while t.name in TRANSPARENT and t.args:
-        t = t.args[-1]
-    if t.name in DECIMALS:
+    t = t.base
+    if family_of(t).decimal:
         limit = rounding_limit(t)
         try:
             return limit is not None and abs(Decimal(value)) >= limit
