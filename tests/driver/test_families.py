@@ -55,7 +55,7 @@ CASES = {
     "UUIDs": Case("toUUID('6a0e1f8e-5b6c-4d3e-9f00-0123456789ab')", "UUID",
                   '"6a0e1f8e-5b6c-4d3e-9f00-0123456789ab"',
                   uuid.UUID("6a0e1f8e-5b6c-4d3e-9f00-0123456789ab"), "extension<arrow.uuid>",
-                  "Uuid", "STRING", (None, None, None)),
+                  "Uuid" if hasattr(sa, "Uuid") else "String", "STRING", (None, None, None)),
     "Dates": Case("toDate32('1900-01-01')", "Date32", '"1900-01-01"', dt.date(1900, 1, 1),
                   "date32[day]", "Date", "DATETIME", (None, None, None)),
     "DateTimes": Case("toDateTime64('2026-11-01 08:15:00.123456', 6, 'Europe/Paris')",
