@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import routes
-from .errors import error_body, error_from_response, excerpt
+from .error_mapping import error_body, error_from_response, excerpt
 from .exceptions import Error, InterfaceError, OperationalError
 from .types import JSONNumber
 
