@@ -300,3 +300,43 @@ def test_time_series_bar_chart(
         if grain == "Month":
             months = len(values)
     assert len(values) > months > 1  # a week is finer than a month
+
+
+def test_chart_on_a_dashboard(
+    page: Any, shots: Path, server_url: str, org_keys: dict[str, str]
+) -> None:
+    """Save -> "Add to dashboard" (a new one); the dashboard, reloaded, draws the saved chart."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("query-save-button").click()
+    modal = page.get_by_role("dialog")
+    modal.get_by_test_id("new-chart-name").fill("Cost per week")
+    dashboards = modal.get_by_test_id("save-chart-modal-select-dashboard-form").get_by_role(
+        "combobox"
+    )
+    dashboards.click()
+    page.wait_for_timeout(1000)  # the select offers a new name only once its first load settled
+    dashboards.press_sequentially("Paid costs", delay=30)
+    _pick(page, "Paid costs")
+
+    def is_save(r: Any) -> bool:
+        return bool(r.url.endswith("/api/v1/chart/") and r.request.method == "POST")
+
+    with page.expect_response(is_save) as saved:
+        modal.get_by_role("button", name="Save & go to dashboard").click()
+    assert saved.value.status == 201
+    result = saved.value.json()["result"]
+    assert result["slice_name"] == "Cost per week"
+    assert len(result["dashboards"]) == 1
+    assert json.loads(result["params"])["viz_type"] == "echarts_timeseries_bar"
+    page.wait_for_url(re.compile(r"/superset/dashboard/\d+/"))
+    expect(page.get_by_test_id("dashboard-header-container")).to_contain_text("Paid costs")
+    with page.expect_response(_is_chart_data) as answer:
+        page.reload()
+    assert _chart_values(answer.value) == _sums(server_url, org_keys["acme"], "toMonday")
+    holder = page.get_by_test_id("dashboard-component-chart-holder")
+    expect(holder).to_have_count(1)
+    expect(holder.get_by_test_id("slice-header")).to_have_text("Cost per week")
+    expect(holder.get_by_test_id("chart-container").locator("canvas")).to_be_visible()
+    expect(holder.get_by_role("alert")).to_have_count(0)
+    page.screenshot(path=shots / "6-dashboard.png")
