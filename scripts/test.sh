@@ -33,7 +33,7 @@ venv .venv-pandas22 -e ".[emulator,test]" "sqlalchemy>=2.0.42,<2.1" "pandas>=2.2
 .venv-pandas22/bin/pytest -q tests/frames
 
 echo "== Superset 6.1 environment (engine spec and end-to-end suite)"
-venv .venv-superset -e ".[emulator,superset]" "pytest>=8" "pytest-timeout>=2.3"
+venv .venv-superset -e ".[superset-test]"
 # the browser test drives Debian's chromium (Playwright's own browser download is not used)
 if [ ! -x /usr/bin/chromium ]; then
     apt-get install -y --no-install-recommends chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }
