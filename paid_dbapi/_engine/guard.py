@@ -113,17 +113,8 @@ def _checked_size(sql: str) -> int:
 
 def _judge(sql: str, policy: Policy, run: Callable[[str], str]) -> str:
     canonical = _canonical(sql, run)
-    try:
-        dump = run(f"EXPLAIN AST graph = 1 {canonical}")
-    except Exception as exc:  # EXPLAIN substitutes parameters and applies SETTINGS clauses
-        if "UNKNOWN_QUERY_PARAMETER" in str(exc):
-            raise GuardError("BAD_REQUEST", "query parameters ({name:Type}) are not supported",
-                             "write the values as literals") from None  # fmt: skip
-        if "READONLY" in str(exc) or "setting" in str(exc).lower():
-            raise _settings() from None
-        raise _unreadable() from None
+    root = tree_of(canonical, run)
     judge = _Judge(policy, canonical, run)
-    root = _tree(dump)
     judge.statement(root)
     if root.kind == "SelectWithUnionQuery" and judge.may_read_virtual(root):
         judge.columns()
@@ -623,7 +614,7 @@ def tree_of(canonical: str, run: Callable[[str], str]) -> Node:
     """ClickHouse's tree of a canonical text (`EXPLAIN AST graph = 1`); GuardError if unread."""
     try:
         dump = run(f"EXPLAIN AST graph = 1 {canonical}")
-    except Exception as exc:  # as in `_judge`: parameters and SETTINGS clauses fail here
+    except Exception as exc:  # EXPLAIN substitutes parameters and applies SETTINGS clauses
         if "UNKNOWN_QUERY_PARAMETER" in str(exc):
             raise GuardError("BAD_REQUEST", "query parameters ({name:Type}) are not supported",
                              "write the values as literals") from None  # fmt: skip
