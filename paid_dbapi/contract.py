@@ -51,12 +51,12 @@ class QueryAnswer(msgspec.Struct):
 class SchemaColumn(msgspec.Struct):
     name: str
     type: str
-    comment: str = ""
+    comment: str | None = None
 
 
 class View(msgspec.Struct):
     name: str
-    comment: str = ""
+    comment: str | None = None
     columns: list[SchemaColumn] = msgspec.field(default_factory=list)
 
 
@@ -68,12 +68,12 @@ class SchemaAnswer(msgspec.Struct):
 
 class SignalPath(msgspec.Struct):
     path: str
-    types: list[str]
+    types: list[str] = msgspec.field(default_factory=list)
 
 
 class Signal(msgspec.Struct):
     signalName: str
-    paths: list[SignalPath]
+    paths: list[SignalPath] = msgspec.field(default_factory=list)
 
 
 class SignalsMeta(msgspec.Struct):
@@ -85,7 +85,7 @@ class SignalsAnswer(msgspec.Struct):
     """The GET /signals/metadata answer: JSON paths and their types per signal name."""
 
     signals: list[Signal]
-    meta: SignalsMeta
+    meta: SignalsMeta | None = None  # the emulator always sends it; the driver does not need it
 
 
 class ErrorBody(msgspec.Struct):

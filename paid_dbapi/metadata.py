@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
+
+from .contract import SchemaAnswer, SignalsAnswer
 from .exceptions import InterfaceError
+
+_Answer = TypeVar("_Answer", SchemaAnswer, SignalsAnswer)
 
 
 @dataclass(frozen=True)
@@ -42,40 +47,35 @@ class SignalInfo:
     paths: tuple[PathInfo, ...]
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _text(value: str | None) -> str | None:
+    return value or None
+
+
+def _read(body: Any, shape: type[_Answer], what: str) -> _Answer:
+    try:
+        return msgspec.convert(body, shape)
+    except msgspec.ValidationError as exc:
+        raise InterfaceError(f"unexpected {what} answer shape: {exc}") from None
 
 
 def parse_schema(body: Any) -> list[ViewInfo]:
-    """Parse a /schema body; unknown extra fields are ignored."""
-    try:
-        return [
-            ViewInfo(
-                name=str(view["name"]),
-                comment=_text(view.get("comment")),
-                columns=tuple(
-                    ColumnInfo(str(c["name"]), str(c["type"]), _text(c.get("comment")))
-                    for c in view.get("columns", ())
-                ),
-            )
-            for view in body["views"]
-        ]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise InterfaceError(f"unexpected /schema answer shape: missing {exc}") from None
+    """Parse a /schema body (the contract's shape); unknown extra fields are ignored."""
+    return [
+        ViewInfo(
+            name=view.name,
+            comment=_text(view.comment),
+            columns=tuple(ColumnInfo(c.name, c.type, _text(c.comment)) for c in view.columns),
+        )
+        for view in _read(body, SchemaAnswer, "/schema").views
+    ]
 
 
 def parse_signals(body: Any) -> list[SignalInfo]:
-    """Parse a /signals/metadata body; unknown extra fields are ignored."""
-    try:
-        return [
-            SignalInfo(
-                signal_name=str(sig["signalName"]),
-                paths=tuple(
-                    PathInfo(str(p["path"]), tuple(str(t) for t in p.get("types", ())))
-                    for p in sig.get("paths", ())
-                ),
-            )
-            for sig in body["signals"]
-        ]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise InterfaceError(f"unexpected /signals/metadata answer shape: missing {exc}") from None
+    """Parse a /signals/metadata body (the contract's shape); unknown extra fields are ignored."""
+    return [
+        SignalInfo(
+            signal_name=signal.signalName,
+            paths=tuple(PathInfo(p.path, tuple(p.types)) for p in signal.paths),
+        )
+        for signal in _read(body, SignalsAnswer, "/signals/metadata").signals
+    ]

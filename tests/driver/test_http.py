@@ -369,3 +369,23 @@ def test_a_404_everywhere_says_where_to_look() -> None:
     assert "https://api.agentpaid.io/api/v2/experimental/analytics" in message
     assert "routes=" in message
     assert (info.value.status, info.value.code) == (404, "NOT_FOUND")
+
+
+def test_schema_and_signals_read_leniently_and_refuse_a_wrong_shape() -> None:
+    """Odd but valid bodies (null or missing comments, unknown fields, no meta) read; a body
+    of the wrong shape is an InterfaceError naming where, never a KeyError or TypeError."""
+    schema = {"views": [{"name": "v", "comment": None, "extra": 1,
+                         "columns": [{"name": "c", "type": "UInt64"}]}], "next": None}  # fmt: skip
+    signals = {"signals": [{"signalName": "s", "paths": [{"path": "a.b"}]}]}
+    transport, _ = scripted(httpx.Response(200, json=schema), httpx.Response(200, json=signals),
+                            httpx.Response(200, json={"views": [{"comment": "no name"}]}))  # fmt: skip
+    conn = connect(transport)
+    assert conn.schema() == [
+        paid_dbapi.ViewInfo("v", None, (paid_dbapi.ColumnInfo("c", "UInt64", None),))
+    ]
+    (signal,) = conn.signals_metadata()
+    assert (signal.signal_name, signal.paths[0].path, signal.paths[0].types) == ("s", "a.b", ())
+    with pytest.raises(
+        paid_dbapi.InterfaceError, match=r"/schema answer shape: .*name.*views\[0\]"
+    ):
+        conn.schema()
