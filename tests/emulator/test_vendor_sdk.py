@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -188,7 +189,10 @@ def test_query_rows_are_the_rows_paid_dbapi_reads(
     answer = api.query(query=QUERIES[name])
     assert isinstance(answer, AnalyticsQueryResponse)
     cur = conn.cursor()
-    cur.execute(QUERIES[name])
+    with warnings.catch_warnings(record=True) as caught:  # credits carry 16+ digits
+        warnings.simplefilter("always", paid_dbapi.PrecisionWarning)
+        cur.execute(QUERIES[name])
+    assert cur.precision_lost is bool(caught)  # warned exactly when a value may be rounded
     expected = cur.fetchall()
     assert [c.name for c in answer.columns] == [d[0] for d in cur.description]
     assert answer.meta.row_count == len(answer.rows) == len(expected) > 0
