@@ -180,8 +180,7 @@ class Cursor:
         been rounded by the service's double (see `paid_dbapi.precision`). With "ignore" the
         flags are settled when first read, from the values decoded by then if any."""
         if self.on_precision == "ignore":
-            self._result = result  # the flags are read from it
-            self._imprecise = None
+            self._imprecise = None  # read from the result, which execute keeps, when asked
             return
         names = result.imprecise()
         self._imprecise = names

@@ -80,7 +80,7 @@ def decode_rows(
     rows: Any, types: Sequence[str], wire_text: bool = False, naive_timezone: str | None = None
 ) -> Decoded:
     """The rows of a body, for Python values; with `wire_text`, for Arrow: the columns for
-    which `wire_text_type` names a type keep the server's text, for Arrow to cast."""
+    whose family has a `wire_text` type keep the server's text, for Arrow to cast."""
     plain = Decoded(rows, {}, frozenset())
     if not isinstance(rows, msgspec.Raw):
         return plain
@@ -103,17 +103,18 @@ def _plan(
         parsed = [parse_type(t) for t in types]
     except ValueError:
         return None
-    text = [wire_text and wire_text_type(t) is not None for t in parsed]
+    as_texts = [families.wire_text(t) if wire_text else None for t in parsed]
+    text = [as_text is not None for as_text in as_texts]
     # Decimals kept as text are untyped JSON: non-integer numbers must then stay exact text
     exact = any(_needs_exact_text(t) for t in parsed) or any(
         as_text and _is_decimal(t) for t, as_text in zip(parsed, text, strict=True)
     )
     wires: list[tuple[Any, bool]] = []
     finish: dict[int, ColumnDecoder | None] = {}
-    for i, (t, as_text) in enumerate(zip(parsed, text, strict=True)):
-        whole = None if as_text else families.native(t, naive_timezone)
-        if as_text:
-            wires.append((wire_text_type(t), False))
+    for i, (t, as_text) in enumerate(zip(parsed, as_texts, strict=True)):
+        whole = None if as_text is not None else families.native(t, naive_timezone)
+        if as_text is not None:
+            wires.append((as_text, False))
         elif whole is not None:  # natively decoded, then finished over the column
             native, finish[i] = whole
             wires.append((native | None if t.nullable else native, True))
@@ -132,12 +133,6 @@ def _plan(
         planned[i] = None if stage is None else _finished(stage)
     text_columns = frozenset(i for i, as_text in enumerate(text) if as_text)
     return _Plan(msgspec.json.Decoder(rows, **options), planned, text_columns)
-
-
-def wire_text_type(t: ClickHouseType) -> Any:
-    """The msgspec type that keeps a value of `t` as the server's text for Arrow to cast, or
-    None when Arrow is built from the Python value instead (its family's `wire_text`)."""
-    return families.wire_text(t)
 
 
 def _finished(stage: ColumnDecoder) -> ColumnDecoder:
