@@ -305,6 +305,9 @@ class Gateway:
         """Answer a planned query in the key's own engines: (body, summary fields)."""
         summary: dict[str, str] = {}
         local_policy = policy(self.database, tenant.schema.names)
+        # for Native at the client's revision (see `native.for_revision`)
+        alone: Callable[[int], bytes] | None = None
+        encoded: int | None = None
         if plan.route is sql.Route.KILL:
             killed = self._cancel(plan.sql, request.api_key)
             statement = (
@@ -348,13 +351,10 @@ class Gateway:
                 return formats.encode(tenant.encoder, answer, fmt, limit=limit,
                                       settings=request.settings.formats, column=column)  # fmt: skip
 
+            encoded = len(answer.rows) if limit is None else min(limit, len(answer.rows))
         if fmt == "Native":
             revision = request.settings.client_protocol_version
-            if plan.route is sql.Route.FORWARD:
-                encoded = len(answer.rows) if limit is None else min(limit, len(answer.rows))
-                body = native.for_revision(body, revision, exact, alone, encoded)
-            else:
-                body = native.for_revision(body, revision, exact)
+            body = native.for_revision(body, revision, exact, alone, encoded)
         return body, summary
 
     def _row_limit(
