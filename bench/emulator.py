@@ -20,7 +20,7 @@ import httpx
 from chdb import session
 
 from paid_dbapi.emulator import Emulator
-from paid_dbapi.emulator.cookbook import COOKBOOK
+from paid_dbapi.emulator._cookbook import COOKBOOK
 
 
 def timed(fn: Callable[[], object]) -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from paid_dbapi._engine.worker import Limits, Worker
 from paid_dbapi.emulator import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
-from paid_dbapi.emulator.data import load
+from paid_dbapi.emulator._data import load
 
 SQL = "SELECT signal_name, count() FROM fact_signal GROUP BY signal_name ORDER BY signal_name"
 

@@ -1,7 +1,7 @@
 """Per-key engines: the first query of a new key, the memory of one key's workers, 20 keys live.
 
 Each key of the gateway gets its own catalog and encoder workers (see
-`paid_dbapi.gateway.tenants`). This starts 20 keys' engines on the demo schema (the same
+`paid_dbapi.gateway._tenants`). This starts 20 keys' engines on the demo schema (the same
 GET /schema answer under 20 fingerprints), and prints the time a key's first query waits
 (both workers started, then the query read by the guard), a warm query's time, the memory
 of one key's workers and of all 20 (Linux: /proc/<pid>/smaps_rollup).
@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from paid_dbapi.emulator import Emulator
-from paid_dbapi.gateway.catalog import Schema
-from paid_dbapi.gateway.tenants import Tenants
-from paid_dbapi.gateway.upstream import Upstream
+from paid_dbapi.gateway._catalog import Schema
+from paid_dbapi.gateway._tenants import Tenants
+from paid_dbapi.gateway._upstream import Upstream
 
 SQL = "SELECT vendor, count() FROM paid.fact_cost GROUP BY vendor"
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from .client import PRODUCTION_URL, Client, check_api_key
-from .connection import Connection
-from .cursor import Cursor
-from .exceptions import (
+from ._client import PRODUCTION_URL, Client, check_api_key
+from ._connection import Connection
+from ._cursor import Cursor
+from ._exceptions import (
     NO_API_KEY,
     DatabaseError,
     DataError,
@@ -32,9 +32,10 @@ from .exceptions import (
     TruncatedResultWarning,
     Warning,
 )
-from .metadata import ColumnInfo, PathInfo, SignalInfo, ViewInfo
-from .routes import ROUTES_CHOICES, production_url
-from .typeobjects import (
+from ._extract import Extract
+from ._metadata import ColumnInfo, PathInfo, SignalInfo, ViewInfo
+from ._routes import ROUTES_CHOICES, production_url
+from ._typeobjects import (
     BINARY,
     DATETIME,
     NUMBER,
@@ -159,6 +160,7 @@ __all__ = [
     "Date",
     "DateFromTicks",
     "Error",
+    "Extract",
     "IntegrityError",
     "InterfaceError",
     "InternalError",

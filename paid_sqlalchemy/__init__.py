@@ -5,6 +5,7 @@ URLs: `paid://token:<API_KEY>@`, `paid+http://token:<KEY>@127.0.0.1:8080`, `paid
 
 from __future__ import annotations
 
-from .dialect import PaidDemoDialect, PaidDialect, PaidHTTPDialect
+from ._dialect import PaidDemoDialect, PaidDialect, PaidHTTPDialect
+from ._sqlglot_dialect import PaidClickHouse
 
-__all__ = ["PaidDemoDialect", "PaidDialect", "PaidHTTPDialect"]
+__all__ = ["PaidClickHouse", "PaidDemoDialect", "PaidDialect", "PaidHTTPDialect"]

@@ -28,13 +28,13 @@ from superset.errors import (  # type: ignore[import-not-found]
 )
 from superset.utils.core import GenericDataType  # type: ignore[import-not-found]
 
-from paid_dbapi.client import check_api_key, is_loopback
-from paid_dbapi.exceptions import InterfaceError
-from paid_dbapi.routes import PRODUCTION_HOST, ROUTES_CHOICES
-from paid_dbapi.types import parse_type
-from paid_dbapi.urls import connect_args_from_url
+from paid_dbapi._client import check_api_key, is_loopback
+from paid_dbapi._exceptions import InterfaceError
+from paid_dbapi._routes import PRODUCTION_HOST, ROUTES_CHOICES
+from paid_dbapi._types import parse_type
+from paid_dbapi._urls import connect_args_from_url
 
-from .sqlglot_dialect import PaidClickHouse
+from ._sqlglot_dialect import PaidClickHouse
 
 
 def _type(pattern: str) -> re.Pattern[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from paid_dbapi.contract import (
+from paid_dbapi._contract import (
     ERRORS,
     ErrorBody,
     QueryAnswer,
@@ -21,8 +21,8 @@ from paid_dbapi.contract import (
     scrub,
 )
 from paid_dbapi.emulator import Emulator
-from paid_dbapi.emulator.data import internal_names
-from paid_dbapi.gateway.upstream import split_answer
+from paid_dbapi.emulator._data import internal_names
+from paid_dbapi.gateway._upstream import split_answer
 from tests.emulator.conftest import client_for, query
 
 README = Path(__file__).resolve().parents[1] / "README.md"

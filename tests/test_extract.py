@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 import paid_dbapi
+from paid_dbapi._extract import Extract
 from paid_dbapi.emulator import Emulator
-from paid_dbapi.extract import Extract
 from tests.conftest import connect_to
 
 WINDOW = "SELECT customer_id, signal_id, created_at FROM fact_signal WHERE created_at >= now() - INTERVAL 15 DAY"

@@ -27,7 +27,7 @@ ALLOWED: dict[tuple[str, str, str], frozenset[str]] = {
     # connect(demo=True): the driver's embedded default runs the emulator in-process
     ("paid_dbapi", "_demo", "paid_dbapi.emulator"): frozenset({"DEMO_BASE_URL", "demo_transport"}),
     # paid-gateway serve --demo: the in-process emulator as the gateway's upstream
-    ("paid_dbapi.gateway.cli", "demo_upstream", "paid_dbapi.emulator"): frozenset(
+    ("paid_dbapi.gateway._cli", "demo_upstream", "paid_dbapi.emulator"): frozenset(
         {"DEMO_BASE_URL", "Emulator", "tty_status"}
     ),
 }
@@ -102,7 +102,7 @@ class _Imports(ast.NodeVisitor):
         base = _resolve(self.importer, self.path, node)
         names = frozenset(alias.name for alias in node.names)
         self._edge(base, names, node.lineno)
-        for name in names:  # `from . import sql` imports the module paid_dbapi.gateway.sql
+        for name in names:  # `from . import sql` imports the module paid_dbapi.gateway._sql
             if f"{base}.{name}" in MODULES:
                 self._edge(f"{base}.{name}", frozenset(), node.lineno)
 
@@ -151,11 +151,13 @@ def violations(importers: str | Callable[[str], bool], forbidden: tuple[str, ...
 
 def test_the_modules_are_read() -> None:
     # the rules below would pass vacuously on a tree they cannot see
-    assert {"paid_dbapi", "paid_dbapi.cursor", "paid_sqlalchemy.dialect"} <= set(MODULES)
+    assert {"paid_dbapi", "paid_dbapi._cursor", "paid_sqlalchemy._dialect"} <= set(MODULES)
     assert {f"{ENGINE}.{m}" for m in ("worker", "sandbox", "guard", "messages", "serving")} <= set(
         MODULES
     )
-    assert any(e.importer == "paid_dbapi.gateway.local" and within(e.target, ENGINE) for e in EDGES)
+    assert any(
+        e.importer == "paid_dbapi.gateway._local" and within(e.target, ENGINE) for e in EDGES
+    )
     assert any(e.function == "_demo" for e in EDGES)
 
 
@@ -201,4 +203,4 @@ def test_class_names_say_what_they_are() -> None:
             if any(isinstance(t, ast.Name) and t.id == "TRUNCATION_MODES" for t in targets):
                 truncation.append(name)
     assert {cls: where for cls, where in defined.items() if len(where) > 1} == {}
-    assert truncation == ["paid_dbapi.connection"]
+    assert truncation == ["paid_dbapi._connection"]

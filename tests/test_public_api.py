@@ -4,8 +4,11 @@ leaked into it fails here, so the surface changes only on purpose."""
 from __future__ import annotations
 import __future__
 
+import importlib
+import importlib.metadata
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import paid_dbapi
@@ -14,7 +17,7 @@ import paid_sqlalchemy
 DBAPI_ALL = [
     "BINARY", "DATETIME", "NO_API_KEY", "NUMBER", "PRODUCTION_URL", "ROWID", "STRING", "Binary",
     "ColumnInfo", "Connection", "Cursor", "DataError", "DatabaseError", "Date", "DateFromTicks",
-    "Error", "IntegrityError", "InterfaceError", "InternalError", "NotSupportedError",
+    "Error", "Extract", "IntegrityError", "InterfaceError", "InternalError", "NotSupportedError",
     "OperationalError", "PathInfo", "PrecisionWarning", "ProgrammingError", "SignalInfo", "Time",
     "TimeFromTicks", "Timestamp", "TimestampFromTicks", "TruncatedResultWarning", "ViewInfo",
     "Warning", "__version__", "apilevel", "connect", "paramstyle", "threadsafety",
@@ -25,7 +28,7 @@ DBAPI_UNEXPORTED = [
     "Client", "DEFAULT_CONNECT_TIMEOUT", "DEFAULT_RETRY_BUDGET", "DEFAULT_TIMEOUT",
     "ROUTES_CHOICES", "check_api_key", "logger", "production_url",
 ]  # fmt: skip
-SQLALCHEMY_ALL = ["PaidDemoDialect", "PaidDialect", "PaidHTTPDialect"]
+SQLALCHEMY_ALL = ["PaidClickHouse", "PaidDemoDialect", "PaidDialect", "PaidHTTPDialect"]
 
 PEP_249_EXCEPTIONS = {
     "Warning": Exception,
@@ -106,9 +109,71 @@ def test_importing_the_driver_loads_no_server() -> None:
     loaded = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert "paid_dbapi.connection" in loaded
-    assert "paid_sqlalchemy.dialect" in loaded
+    assert "paid_dbapi._connection" in loaded
+    assert "paid_sqlalchemy._dialect" in loaded
     servers = ("paid_dbapi.emulator", "paid_dbapi.gateway", "paid_dbapi.cli", "paid_dbapi._engine")
     assert [
         m for m in loaded if m in servers or m.startswith(tuple(s + "." for s in servers))
     ] == []
+
+
+#: The modules a user may import by name. Everything else is private by name (a leading
+#: underscore in the module or a package above it), as in httpx, and may change at any time.
+PUBLIC_MODULES = [
+    "paid_dbapi", "paid_dbapi.cli", "paid_dbapi.cli.__main__", "paid_dbapi.emulator",
+    "paid_dbapi.gateway", "paid_sqlalchemy", "paid_sqlalchemy.superset",
+]  # fmt: skip
+SERVER_ALL = {
+    "paid_dbapi.emulator": [
+        "DEMO_BASE_URL", "Emulator", "ServerLimits", "default_emulator", "demo_keys",
+        "demo_transport", "listen", "tty_status",
+    ],
+    "paid_dbapi.gateway": ["BindError", "ClickHouseError", "Gateway", "ServerLimits", "Upstream", "serve"],
+}  # fmt: skip
+
+
+def test_every_module_not_listed_as_public_is_private_by_name() -> None:
+    root = Path(paid_dbapi.__file__).resolve().parents[1]
+    modules = []
+    for package in ("paid_dbapi", "paid_sqlalchemy"):
+        for path in sorted((root / package).rglob("*.py")):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            if not any(part.startswith("_") and part != "__main__" for part in parts):
+                modules.append(".".join(parts))
+    assert sorted(modules) == sorted(PUBLIC_MODULES)
+
+
+def test_the_servers_export_exactly_their_surface() -> None:
+    for name, exported in SERVER_ALL.items():
+        module = importlib.import_module(name)
+        assert sorted(module.__all__) == sorted(exported), name
+        for attribute in exported:
+            assert hasattr(module, attribute), f"{name}.{attribute}"
+
+
+def test_entry_points_name_public_objects_that_load() -> None:
+    """Console scripts and plug-in entry points resolve, and the dialects come from the public
+    package, so a private rename cannot break `create_engine("paid://...")`."""
+    groups = ("console_scripts", "sqlalchemy.dialects", "superset.db_engine_specs")
+    found = {
+        (ep.group, ep.name): ep
+        for ep in importlib.metadata.distribution("paid-dbapi").entry_points
+        if ep.group in groups
+    }
+    assert sorted(found) == sorted(
+        [("console_scripts", n) for n in ("paid-emulator", "paid-gateway", "paid-sql")]
+        + [("sqlalchemy.dialects", n) for n in ("paid", "paid.demo", "paid.http", "paid.https")]
+        + [("superset.db_engine_specs", "paid")]
+    )
+    for (group, _), ep in found.items():
+        if group == "sqlalchemy.dialects":
+            assert ep.module == "paid_sqlalchemy"
+            assert ep.load() in (
+                paid_sqlalchemy.PaidDialect,
+                paid_sqlalchemy.PaidHTTPDialect,
+                paid_sqlalchemy.PaidDemoDialect,
+            )
+        elif group == "console_scripts":
+            assert callable(ep.load())

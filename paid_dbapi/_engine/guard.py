@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..literals import quote_string
+from .._literals import quote_string
 from .messages import syntax_error
 
 #: Longest accepted query, in UTF-8 bytes (ClickHouse parses at most 256 KiB per statement,

@@ -59,7 +59,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..literals import quote_string
+from .._literals import quote_string
 from .guard import GuardError, Policy, vet
 from .sandbox import confine
 

@@ -19,11 +19,11 @@ from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
 from .. import __version__, connect
-from ..connection import Connection
-from ..exceptions import NO_API_KEY, Error, InterfaceError
-from ..extract import DEFAULT_PAGE_SIZE, Extract
-from ..urls import connect_args_from_url
-from .formats import FORMATS, Column, text_columns, write
+from .._connection import Connection
+from .._exceptions import NO_API_KEY, Error, InterfaceError
+from .._extract import DEFAULT_PAGE_SIZE, Extract
+from .._urls import connect_args_from_url
+from ._formats import FORMATS, Column, text_columns, write
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 session.print_rows(*describe_signals(connection, args.signals))
                 return 0
             if sql is None:
-                from .interactive import repl
+                from ._interactive import repl
 
                 return repl(session)
             if not sql.strip():

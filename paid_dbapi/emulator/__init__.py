@@ -19,8 +19,8 @@ import httpx
 from .._engine.server_limits import DEFAULT_LIMITS, ServerLimits
 from .._engine.serving import listen, serve_in_thread
 from .._engine.worker import Limits
-from .app import PREFIX, App, Transport
-from .data import Dataset, demo_keys, load
+from ._app import PREFIX, App, Transport
+from ._data import Dataset, demo_keys, load
 
 DEMO_BASE_URL = f"http://localhost{PREFIX}"
 DEFAULT_ROW_LIMIT = 10_000

@@ -8,9 +8,9 @@ password as the API key, and metadata is answered from a local mirror of GET /sc
 from __future__ import annotations
 
 from .._engine.server_limits import ServerLimits
-from .app import Gateway
-from .clickhouse_errors import ClickHouseError
-from .server import BindError, serve
-from .upstream import Upstream
+from ._app import Gateway
+from ._clickhouse_errors import ClickHouseError
+from ._server import BindError, serve
+from ._upstream import Upstream
 
 __all__ = ["BindError", "ClickHouseError", "Gateway", "ServerLimits", "Upstream", "serve"]

@@ -1,6 +1,6 @@
 """The oracle: ClickHouse itself (chDB) in a worker process, answering through Arrow.
 
-It shares nothing with the driver: no JSON wire, no `paid_dbapi.types`. chDB allows one session
+It shares nothing with the driver: no JSON wire, no `paid_dbapi._types`. chDB allows one session
 per process, so the oracle runs in a spawned process of its own, whatever the test process (or
 the emulator) does with chDB. Temporal Arrow columns come back as their raw integer ticks, so
 the expectation is computed from ClickHouse's own numbers, never from a Python rendering.

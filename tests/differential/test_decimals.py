@@ -203,7 +203,7 @@ def test_error_mode_and_the_exact_option() -> None:
 
 
 def test_on_precision_is_a_url_option_and_checked() -> None:
-    from paid_dbapi.urls import connect_args_from_url
+    from paid_dbapi._urls import connect_args_from_url
 
     assert connect_args_from_url("paid+demo://?on_precision=error") == {
         "on_precision": "error",

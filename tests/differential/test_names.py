@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import paid_dbapi
-from paid_dbapi.literals import quote_identifier, quote_string
-from paid_dbapi.types import parse_type
+from paid_dbapi._literals import quote_identifier, quote_string
+from paid_dbapi._types import parse_type
 from tests.differential import examples
 from tests.differential.oracle import Oracle
 

@@ -21,9 +21,9 @@ import pytest
 import sqlalchemy as sa
 
 import paid_dbapi
-from paid_dbapi import families
-from paid_dbapi.arrow import preparer
-from paid_dbapi.types import JSONNumber, make_converter, parse_type
+from paid_dbapi import _families as families
+from paid_dbapi._arrow import preparer
+from paid_dbapi._types import JSONNumber, make_converter, parse_type
 
 
 class Case(NamedTuple):

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy
 
 import paid_dbapi
-from paid_dbapi import client as client_module
+from paid_dbapi import _client as client_module
 
 KEY = "sk_live_secret_1234567890"
 OK_BODY = {"columns": [{"name": "x", "type": "UInt8"}], "rows": [[1]],
@@ -321,7 +321,7 @@ def only_under(prefix: str) -> tuple[httpx.MockTransport, list[httpx.Request]]:
 @pytest.mark.parametrize("live", ["/api/v2/analytics", "/api/v2/experimental/analytics"])
 def test_auto_routes_find_the_live_route_set(live: str, caplog: pytest.LogCaptureFixture) -> None:
     transport, seen = only_under(live)
-    with caplog.at_level(logging.INFO, logger="paid_dbapi.client"):
+    with caplog.at_level(logging.INFO, logger="paid_dbapi._client"):
         conn = paid_dbapi.connect(KEY, transport=transport)
         for _ in range(3):
             assert conn.cursor().execute("SELECT 1").fetchall() == [(1,)]

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import paid_dbapi
-from paid_dbapi.client import is_loopback
+from paid_dbapi._client import is_loopback
 
 KEY_CHARS = string.ascii_letters + string.digits + "_-"
 #: Woven through every generated key: no message, name or log line contains it, so finding

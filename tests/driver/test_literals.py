@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import paid_dbapi
-from paid_dbapi.literals import bind_parameters, render_literal
+from paid_dbapi._literals import bind_parameters, render_literal
 from tests.conftest import exact_connect
 from tests.differential import examples
 

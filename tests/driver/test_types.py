@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import paid_dbapi
-from paid_dbapi.types import make_converter, parse_text, parse_type
+from paid_dbapi._types import make_converter, parse_text, parse_type
 from tests.conftest import exact_connect
 
 
@@ -97,7 +97,7 @@ def test_parse_type_rejects_malformed(bad: str) -> None:
 
 
 def test_unknown_type_passes_value_through(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("DEBUG", logger="paid_dbapi.families")
+    caplog.set_level("DEBUG", logger="paid_dbapi._families")
     assert make_converter("Geometry2099")({"x": 1}) == {"x": 1}
     assert "Geometry2099" in caplog.text
 

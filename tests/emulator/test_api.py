@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from paid_dbapi.emulator import Emulator, demo_keys
-from paid_dbapi.emulator.schema import VIEWS
+from paid_dbapi.emulator._schema import VIEWS
 from tests.emulator.conftest import client_for, query
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from paid_dbapi.emulator import Emulator
-from paid_dbapi.emulator.cookbook import COOKBOOK
+from paid_dbapi.emulator._cookbook import COOKBOOK
 from tests.emulator.conftest import client_for, query
 
 

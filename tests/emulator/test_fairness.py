@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from paid_dbapi.emulator.app import MAX_PENDING_PER_ORG
+from paid_dbapi.emulator._app import MAX_PENDING_PER_ORG
 
 #: A legitimate query of some seconds' work over the demo data (a bounded cross join).
 HEAVY = (

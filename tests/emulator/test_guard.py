@@ -22,9 +22,9 @@ from paid_dbapi._engine.guard import (
 )
 from paid_dbapi._engine.worker import EngineError
 from paid_dbapi.emulator import Emulator
-from paid_dbapi.emulator.cookbook import COOKBOOK
-from paid_dbapi.emulator.data import internal_names
-from paid_dbapi.emulator.engine import VIEWS_POLICY
+from paid_dbapi.emulator._cookbook import COOKBOOK
+from paid_dbapi.emulator._data import internal_names
+from paid_dbapi.emulator._engine import VIEWS_POLICY
 from tests.emulator.conftest import query
 
 TABLE_FUNCTIONS = ["file('/etc/passwd', 'LineAsString')", "url('http://127.0.0.1:1/x', CSV)",
@@ -655,7 +655,7 @@ def virtual_columns() -> list[str]:
 
 
 def test_no_view_column_looks_virtual(virtual_columns: list[str]) -> None:
-    from paid_dbapi.emulator.schema import VIEWS
+    from paid_dbapi.emulator._schema import VIEWS
 
     documented = {name for _, columns in VIEWS.values() for name, _, _ in columns}
     assert not documented & set(virtual_columns)
@@ -719,7 +719,7 @@ def test_virtual_columns_are_refused_over_http(acme: httpx.Client) -> None:
 
 
 def test_matchers_never_expand_to_virtual_columns(acme: httpx.Client) -> None:
-    from paid_dbapi.emulator.schema import VIEWS
+    from paid_dbapi.emulator._schema import VIEWS
 
     documented = [name for name, _, _ in VIEWS["dim_customer"][1]]
     for sql in ("SELECT * FROM dim_customer LIMIT 1", "SELECT COLUMNS('.*') FROM dim_customer LIMIT 1",

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paid_dbapi.emulator.data import internal_names
+from paid_dbapi.emulator._data import internal_names
 
 #: Functions that touch files, the network or server state, picked from system.functions by
 #: name (over-inclusive on purpose: a harmless match must simply answer with own data).

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 import paid_dbapi
-from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.emulator._data import demo_keys
 from tests.gateway.conftest import BIN, start
 
 paid = pytest.importorskip("paid", reason="paid-python supports Python 3.10 to 3.13 only")

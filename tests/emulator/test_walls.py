@@ -18,8 +18,8 @@ import pytest
 
 from paid_dbapi._engine.worker import EngineError
 from paid_dbapi.emulator import Emulator, tty_status
-from paid_dbapi.emulator.app import MAX_BODY_BYTES
-from paid_dbapi.emulator.data import Organization
+from paid_dbapi.emulator._app import MAX_BODY_BYTES
+from paid_dbapi.emulator._data import Organization
 from tests.emulator.conftest import client_for, query
 
 SLOW = (

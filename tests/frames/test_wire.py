@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 import paid_dbapi
-from paid_dbapi import wire
-from paid_dbapi.types import make_converter
+from paid_dbapi import _wire as wire
+from paid_dbapi._types import make_converter
 
 EDGES = [
     "toUInt64(18446744073709551615)", "toInt64(-9223372036854775808)", "toInt128('-170141183460469231731687303715884105728')",

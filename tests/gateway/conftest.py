@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.emulator._data import demo_keys
 from paid_dbapi.gateway import Gateway, Upstream, serve
-from paid_dbapi.gateway.tenants import Slots
+from paid_dbapi.gateway._tenants import Slots
 
 BIN = Path(sys.executable).parent
 

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from paid_dbapi.exceptions import OperationalError
-from paid_dbapi.gateway.catalog import Catalog, policy
-from paid_dbapi.gateway.tenants import Tenants
-from paid_dbapi.gateway.upstream import Upstream
+from paid_dbapi._exceptions import OperationalError
+from paid_dbapi.gateway._catalog import Catalog, policy
+from paid_dbapi.gateway._tenants import Tenants
+from paid_dbapi.gateway._upstream import Upstream
 
 KEY, OTHER = "key-one-0123456789", "key-two-9876543210"
 

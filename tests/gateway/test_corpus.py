@@ -23,7 +23,7 @@ import chdb
 import httpx
 import pytest
 
-from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.emulator._data import demo_keys
 
 from . import corpus
 from .conftest import BIN, start

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from paid_dbapi.emulator.data import demo_keys
-from paid_dbapi.gateway.tenants import Slots
+from paid_dbapi.emulator._data import demo_keys
+from paid_dbapi.gateway._tenants import Slots
 
 from .conftest import gateway_before_slow_upstream
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paid_dbapi.literals import quote_string
+from paid_dbapi._literals import quote_string
 
 LOCAL_ATTACKS = [
     "SELECT * FROM file('/etc/passwd', 'CSV')",

@@ -16,7 +16,7 @@ import uuid
 import httpx
 import pytest
 
-from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.emulator._data import demo_keys
 
 from .conftest import Served
 

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 import paid_dbapi
-from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.emulator._data import demo_keys
 
 from .conftest import Served
 

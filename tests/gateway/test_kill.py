@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from paid_dbapi.emulator.data import demo_keys
+from paid_dbapi.emulator._data import demo_keys
 
 from .conftest import gateway_before_slow_upstream
 
@@ -67,7 +67,7 @@ def test_a_client_that_disconnects_cancels_its_query(
 ) -> None:
     """The gateway stops waiting for the API when its client goes away, as KILL QUERY does."""
     acme = demo_keys(42)["acme"]
-    caplog.set_level(logging.INFO, logger="paid_dbapi.gateway.app")
+    caplog.set_level(logging.INFO, logger="paid_dbapi.gateway._app")
     with pytest.raises(httpx.TimeoutException):  # the client gives up and closes its connection
         httpx.post(slow_gateway, params={"query_id": "gone-1"}, auth=("u", acme),
                    content=b"SELECT count() FROM fact_signal", timeout=LATENCY / 3)  # fmt: skip

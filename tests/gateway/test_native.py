@@ -14,8 +14,8 @@ import struct
 import chdb
 import pytest
 
-from paid_dbapi.gateway import native
-from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
+from paid_dbapi.gateway import _native as native
+from paid_dbapi.gateway._clickhouse_errors import ClickHouseError
 
 COLUMNS = {
     "i8": "toInt8(-3 + number)",

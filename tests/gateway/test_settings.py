@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
-from paid_dbapi.gateway.settings import read
+from paid_dbapi.gateway._clickhouse_errors import ClickHouseError
+from paid_dbapi.gateway._settings import read
 
 SQL = "SELECT 1 AS n, 'x' AS s FORMAT CSV"
 

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paid_dbapi._engine.guard import GuardError, Node
-from paid_dbapi.emulator.schema import VIEWS
-from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
-from paid_dbapi.gateway.local import LocalEngine, parser
-from paid_dbapi.gateway.sql import Parser, Route, plan, remove_qualifier, same
+from paid_dbapi.emulator._schema import VIEWS
+from paid_dbapi.gateway._clickhouse_errors import ClickHouseError
+from paid_dbapi.gateway._local import LocalEngine, parser
+from paid_dbapi.gateway._sql import Parser, Route, plan, remove_qualifier, same
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from paid_dbapi.gateway.catalog import Schema
-from paid_dbapi.gateway.clickhouse_errors import ClickHouseError
-from paid_dbapi.gateway.tenants import Tenants
-from paid_dbapi.metadata import ColumnInfo, ViewInfo
+from paid_dbapi._metadata import ColumnInfo, ViewInfo
+from paid_dbapi.gateway._catalog import Schema
+from paid_dbapi.gateway._clickhouse_errors import ClickHouseError
+from paid_dbapi.gateway._tenants import Tenants
 
 A, B, C = (bytes([n]) * 32 for n in (1, 2, 3))
 

@@ -11,9 +11,9 @@ import re
 import httpx
 import pytest
 
-from paid_dbapi import routes
-from paid_dbapi.exceptions import ProgrammingError
-from paid_dbapi.gateway.upstream import Upstream
+from paid_dbapi import _routes as routes
+from paid_dbapi._exceptions import ProgrammingError
+from paid_dbapi.gateway._upstream import Upstream
 
 KEY = "key-one-0123456789"
 QUERY_BODY = b'{"columns":[{"name":"x","type":"UInt8"}],"rows":[[1]],"meta":{"truncated":false}}'

@@ -15,8 +15,8 @@ from sqlalchemy import exc
 
 import paid_dbapi
 from paid_dbapi.emulator import DEMO_BASE_URL, Emulator
-from paid_sqlalchemy.dialect import PaidDialect
-from paid_sqlalchemy.types import from_type_string
+from paid_sqlalchemy._dialect import PaidDialect
+from paid_sqlalchemy._types import from_type_string
 
 SA2 = sa.__version__.startswith("2.")
 

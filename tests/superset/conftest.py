@@ -23,7 +23,7 @@ SUPERSET = str(Path(sys.executable).with_name("superset"))
 def superset_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("superset-home")
     (home / "superset_config.py").write_text(
-        "from paid_sqlalchemy.sqlglot_dialect import PaidClickHouse\n"
+        "from paid_sqlalchemy._sqlglot_dialect import PaidClickHouse\n"
         "SECRET_KEY = 'tests-only-secret-key-not-for-production'\n"
         f"SQLALCHEMY_DATABASE_URI = 'sqlite:///{home / 'superset.db'}'\n"
         "WTF_CSRF_ENABLED = False\n"

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import sqlglot
 
-from paid_sqlalchemy.sqlglot_dialect import PaidClickHouse
+from paid_sqlalchemy._sqlglot_dialect import PaidClickHouse
 from paid_sqlalchemy.superset import PaidEngineSpec
 
 

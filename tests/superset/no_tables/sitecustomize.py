@@ -6,7 +6,7 @@ breaks the dialect in every process of a run, Superset's web server included.
 
 from typing import Any
 
-from paid_sqlalchemy.dialect import PaidDialect
+from paid_sqlalchemy._dialect import PaidDialect
 
 
 def _no_tables(
