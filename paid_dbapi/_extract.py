@@ -17,10 +17,6 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, SqlglotError
-
 from ._connection import Connection
 from ._cursor import Description, Row
 from ._exceptions import ProgrammingError
@@ -33,6 +29,10 @@ DEFAULT_PAGE_SIZE = 10_000
 
 def _check_query(sql: str) -> None:
     """Refuse what keyset pagination cannot page safely (sqlglot reads, never rewrites)."""
+    import sqlglot  # here, not at the top: `import paid_dbapi` stays free of the parser
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, SqlglotError
+
     try:
         statements = [s for s in sqlglot.parse(sql, read="clickhouse") if s is not None]
     except SqlglotError as exc:
