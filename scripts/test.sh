@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's whole check, from a fresh clone: lint, strict typing, and every test suite.
-# Usage: ./scripts/test.sh [extra pytest args for the main suite]
+# Usage: ./scripts/test.sh [extra pytest args for the main suite's integration tiers]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -15,22 +15,25 @@ venv() {  # venv DIR PIP-ARGS...: create DIR if missing, then install into it
 
 echo "== main environment (SQLAlchemy 2.x, pandas 3.x, polars)"
 venv .venv -e ".[emulator,test]" "pandas>=3" "sqlalchemy>=2.1"
-# the official Node.js ClickHouse client, for tests/gateway (pinned by its package-lock.json)
-npm ci --prefix tests/gateway/node --no-audit --no-fund --silent
-# the real JDBC driver harness (tests/gateway/test_jdbc.py), built once, fetched from Maven Central
+# the official Node.js ClickHouse client, for tests/integration/gateway (pinned by its package-lock.json)
+npm ci --prefix tests/node --no-audit --no-fund --silent
+# the real JDBC and Go driver harnesses (tests/integration/gateway), built once, fetched from Maven Central
 ./scripts/build-clients.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy --strict paid_dbapi paid_sqlalchemy
-.venv/bin/pytest --ignore=tests/superset "$@"
+# the unit tier first, in a process that never loads chDB (its conftest walls it off)
+.venv/bin/pytest -q -p no:cacheprovider tests/unit
+# the integration tiers: the emulator and gateway for real, and ClickHouse itself as the oracle
+.venv/bin/pytest tests/integration tests/differential "$@"
 
 echo "== SQLAlchemy 1.4 environment (dialect suite)"
 venv .venv-sa14 -e ".[emulator,test]" "sqlalchemy>=1.4.36,<2" "pandas>=2.2,<3"
-.venv-sa14/bin/pytest -q tests/sqlalchemy
+.venv-sa14/bin/pytest -q tests/unit/sqlalchemy tests/integration/sqlalchemy
 
 echo "== pandas 2.2 environment (SQLAlchemy 2.0; DataFrame suites)"
 venv .venv-pandas22 -e ".[emulator,test]" "sqlalchemy>=2.0.42,<2.1" "pandas>=2.2,<2.3"
-.venv-pandas22/bin/pytest -q tests/frames
+.venv-pandas22/bin/pytest -q tests/unit/frames tests/integration/frames
 
 echo "== Superset 6.1 environment (engine spec and end-to-end suite)"
 venv .venv-superset -e ".[superset-test]"

@@ -1,9 +1,11 @@
-"""Shared fixtures: the real emulator (in-process and on loopback) with its demo data."""
+"""Shared fixtures: the real emulator (in-process and on loopback) with its demo data, and
+plain-httpx clients of it, as any client of the real service would be."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 import paid_dbapi
@@ -55,3 +57,18 @@ def connect_to(emulator: Emulator, org: str = "acme", **kwargs: object) -> paid_
     return paid_dbapi.connect(
         emulator.keys()[org], base_url=DEMO_BASE_URL, transport=emulator.transport(), **kwargs
     )
+
+
+def client_for(emulator: Emulator, key: str | None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(transport=emulator.transport(), base_url=DEMO_BASE_URL, headers=headers)
+
+
+@pytest.fixture(scope="session")
+def acme(emulator: Emulator, org_keys: dict[str, str]) -> Iterator[httpx.Client]:
+    with client_for(emulator, org_keys["acme"]) as client:
+        yield client
+
+
+def query(client: httpx.Client, sql: str) -> httpx.Response:
+    return client.post("/query", json={"query": sql})

@@ -2,5 +2,5 @@
 its plain-words messages, and serving an ASGI app under connection limits.
 
 `paid_dbapi.emulator` and `paid_dbapi.gateway` build on this package; it imports neither of
-them (`tests/test_layout.py` holds that).
+them (`tests/unit/test_layout.py` holds that).
 """
