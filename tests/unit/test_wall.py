@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import paid_dbapi
-from tests.servers import BIN
+from tests.servers import BIN, ROOT
 from tests.unit.conftest import REFUSAL
 
 
@@ -37,3 +38,24 @@ def test_paid_sql_cannot_run_a_query() -> None:
     )
     assert out.returncode != 0
     assert "1" not in out.stdout.split()
+
+
+def test_a_test_that_asks_for_an_engine_fails_even_if_it_swallows_the_error(
+    tmp_path: Path,
+) -> None:
+    """The second line: a test that would pass on the missing engine's error is failed."""
+    test = tmp_path / "test_swallows.py"
+    test.write_text(
+        "import paid_dbapi\n\n\ndef test_swallows():\n"
+        "    with paid_dbapi.connect(demo=True) as conn:\n"
+        "        try:\n            conn.cursor().execute('SELECT 1')\n"
+        "        except paid_dbapi.Error:\n            pass\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.unit.conftest", "-p",
+         "no:cacheprovider", str(test)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 1, out.stdout
+    assert "asked for an engine worker" in out.stdout
+    assert "1 error" in out.stdout  # failed in its teardown, after the test body passed
