@@ -1,4 +1,4 @@
-"""Emulator overhead: each example query of emulator/cookbook.py through the HTTP API versus chDB.
+"""Emulator overhead: each example query of emulator/_cookbook.py through the HTTP API versus chDB.
 
 The baseline is a chDB session in this process holding the same organization's data; the
 HTTP path goes through uvicorn, the guard and the organization's worker process. Prints
