@@ -29,7 +29,6 @@ from ._values import (
     ColumnDecoder,
     Converter,
     JSONNumber,
-    at_scale,
     datetime_converter,
     decimal_converter,
     has_offset,
@@ -41,6 +40,7 @@ from ._values import (
     parse_text,
     parse_time,
     plain_json,
+    scaled,
     to_int,
     zone_info,
 )
@@ -277,7 +277,8 @@ class Decimals(Family):
         return decimal_converter(self.scale(t) or 0)
 
     def fast(self, t: ClickHouseType, tz: str | None) -> ColumnDecoder | None:
-        return mapped(Decimal, at_scale(self.scale(t) or 0))
+        quantize = scaled(self.scale(t) or 0)
+        return lambda column: quantize(map(Decimal, column))
 
     def wire(self, t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
         return Decimal, False  # exact from number or text; the column's scale is still missing
@@ -286,7 +287,7 @@ class Decimals(Family):
         return Any  # a number's exact text (JSONNumber), an int, a string or null
 
     def native(self, t: ClickHouseType, tz: str | None) -> tuple[Any, ColumnDecoder | None] | None:
-        return Decimal, mapped(at_scale(self.scale(t) or 0))  # exact; the scale is missing
+        return Decimal, scaled(self.scale(t) or 0)  # exact; the scale is missing
 
     def arrow_type(self, t: ClickHouseType, tz: str | None) -> ArrowType:
         pa = _pa()
