@@ -4,7 +4,9 @@ into Python rows or straight into Arrow."""
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import logging
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -311,16 +313,33 @@ class _Result:
         """The result as Python values (decoded once)."""
         if self._python is None:
             types = [t for _, t in self.columns]
-            decoded = wire.decode_rows(self._rows, types, naive_timezone=self._naive_timezone)
-            raw = self._transpose(decoded.rows)
+            decoded = wire.decode_rows(
+                self._rows, types, naive_timezone=self._naive_timezone, structs=True
+            )
+            rows = decoded.rows
+            if rows and isinstance(rows[0], msgspec.Struct):
+                self._python = self._finished(rows, decoded.planned)
+                return self._python
+            raw = self._transpose(rows)
             values = list(raw)
             decoders = self._decoders(decoded.planned)
             for i, decode in decoders:
                 values[i] = self._decode_column(i, decode, raw[i])
-            rows = decoded.rows
             as_is = not decoders and rows and type(rows[0]) is tuple  # typed rows, all final
-            self._python = _Columns(raw, values, rows if as_is else None)
+            sent = {i: raw[i] for i, _ in decoders}
+            self._python = _Columns(len(types), rows if as_is else None, values, sent)
         return self._python
+
+    def _finished(self, rows: list[Any], planned: wire.Planned) -> _Columns:
+        """Typed struct rows with their unfinished columns decoded in place, as tuples."""
+        self._check_count(rows)
+        sent: dict[int, Sequence[Any]] = {}
+        for i, decode in self._decoders(planned):
+            name = wire.field(i)
+            sent[i] = list(map(operator.attrgetter(name), rows))
+            done = self._decode_column(i, decode, sent[i])
+            any(map(setattr, rows, itertools.repeat(name), done))  # setattr gives None
+        return _Columns(len(self.columns), list(map(msgspec.structs.astuple, rows)), None, sent)
 
     def rows(self) -> list[Row]:
         return self.python().rows()
@@ -364,13 +383,17 @@ class _Result:
             is not None
         ]
 
-    def _transpose(self, rows: Any) -> list[Sequence[Any]]:
-        """The rows' values column by column, after checking the rows' shape and count."""
-        columns = self.columns
+    def _check_count(self, rows: Any) -> None:
+        """Rows are a list, as many as the meta said."""
         if not isinstance(rows, list):
             raise InterfaceError("unexpected /query answer shape: rows is not a list")
         if self._count is not None and self._count != len(rows):
             raise InterfaceError(f"the answer has {len(rows)} rows, its meta says {self._count}")
+
+    def _transpose(self, rows: Any) -> list[Sequence[Any]]:
+        """The rows' values column by column, after checking the rows' shape and count."""
+        columns = self.columns
+        self._check_count(rows)
         if not rows:
             return [() for _ in columns]
         try:
@@ -396,21 +419,42 @@ class _Result:
 
 
 class _Columns:
-    """A result decoded column by column: the values as the server sent them (`raw`) and as
-    Python objects (`values`); rows are only built when asked for, unless they come as is."""
+    """A decoded result: rows of Python objects and the same values column by column, each
+    built from the other when first asked for, and the values as the server sent them of the
+    columns that were decoded (`sent`); any other column was sent as it is."""
 
     def __init__(
-        self, raw: list[Sequence[Any]], values: list[Sequence[Any]], rows: list[Row] | None
+        self,
+        width: int,
+        rows: list[Row] | None,
+        values: list[Sequence[Any]] | None,
+        sent: dict[int, Sequence[Any]],
     ) -> None:
-        self.raw = raw
-        self.values = values
+        self._width = width
         self._rows = rows
+        self._values = values
+        self.sent = sent
 
     def rows(self) -> list[Row]:
         if self._rows is None:
             # the columns are equally long by construction
             self._rows = list(zip(*self.values, strict=False)) if self.values else []
         return self._rows
+
+    @property
+    def values(self) -> list[Sequence[Any]]:
+        """The Python values, column by column."""
+        if self._values is None:
+            rows = self.rows()  # of one width, as decoded
+            self._values = (
+                list(zip(*rows, strict=True)) if rows else [() for _ in range(self._width)]
+            )
+        return self._values
+
+    @property
+    def raw(self) -> list[Sequence[Any]]:
+        """The values as the server sent them, column by column."""
+        return [self.sent.get(i, column) for i, column in enumerate(self.values)]
 
 
 def _require(module: str, extra: str) -> None:

@@ -8,6 +8,9 @@ UUIDs, dates, Decimals), and the plain JSON value, with non-integer numbers kept
 where a Decimal may need them, everywhere else. The Arrow plan keeps UUIDs, dates, date-times,
 Decimals and JSON objects as the server's text, for Arrow to cast in C. If a typed pass refuses
 the rows, the plain parse runs instead, so results and errors never depend on the pass.
+Rows with columns still to finish can come as mutable array-like structs the GC does not
+track (`structs`): the cursor finishes those columns in place and turns each row into a tuple
+once, instead of transposing the rows and zipping them back.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from . import _families as families
-from ._types import ClickHouseType, ColumnDecoder, JSONNumber, parse_type
+from ._types import ClickHouseType, ColumnDecoder, JSONNumber, column_decoder, parse_type
 
 #: Any JSON, non-integer numbers kept as their exact text (what Decimal converters need).
 _EXACT = msgspec.json.Decoder(float_hook=JSONNumber)
@@ -77,14 +80,20 @@ class Decoded(NamedTuple):
 
 
 def decode_rows(
-    rows: Any, types: Sequence[str], wire_text: bool = False, naive_timezone: str | None = None
+    rows: Any,
+    types: Sequence[str],
+    wire_text: bool = False,
+    naive_timezone: str | None = None,
+    structs: bool = False,
 ) -> Decoded:
     """The rows of a body, for Python values; with `wire_text`, for Arrow: the columns for
-    whose family has a `wire_text` type keep the server's text, for Arrow to cast."""
+    whose family has a `wire_text` type keep the server's text, for Arrow to cast. With
+    `structs`, typed rows of which a column still needs decoding come as array-like structs
+    (column i is attribute `field(i)`), to be finished in place."""
     plain = Decoded(rows, {}, frozenset())
     if not isinstance(rows, msgspec.Raw):
         return plain
-    plan = _plan(tuple(types), wire_text, naive_timezone)
+    plan = _plan(tuple(types), wire_text, naive_timezone, structs)
     if plan is not None:
         try:
             return Decoded(plan.rows.decode(rows), plan.planned, plan.text)
@@ -93,9 +102,17 @@ def decode_rows(
     return plain._replace(rows=_EXACT.decode(rows))
 
 
+def field(i: int) -> str:
+    """The attribute that holds column `i` of a struct row."""
+    return f"c{i}"
+
+
 @functools.lru_cache(maxsize=256)
 def _plan(
-    types: tuple[str, ...], wire_text: bool = False, naive_timezone: str | None = None
+    types: tuple[str, ...],
+    wire_text: bool = False,
+    naive_timezone: str | None = None,
+    structs: bool = False,
 ) -> _Plan | None:
     if not types:
         return None
@@ -123,7 +140,6 @@ def _plan(
     # types made at run time, hence `Any` to the type checker
     generic: Any = tuple, list
     row, table = generic
-    rows = table[row[tuple(w for w, _ in wires)]]
     options: dict[str, Any] = {
         "strict": False,  # 64-bit and wider integers arrive as strings
         "float_hook": JSONNumber if exact else None,
@@ -131,6 +147,18 @@ def _plan(
     planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
     for i, stage in finish.items():
         planned[i] = None if stage is None else _finished(stage)
+    unfinished = any(
+        planned[i] is not None if i in planned else column_decoder(t, naive_timezone) is not None
+        for i, t in enumerate(types)
+    )
+    if structs and unfinished:  # untracked by the GC: rows hold only what JSON decodes to
+        fields = [(field(i), w) for i, (w, _) in enumerate(wires)]
+        row = msgspec.defstruct(
+            "Row", fields, array_like=True, gc=False, forbid_unknown_fields=True
+        )
+        rows = table[row]
+    else:
+        rows = table[row[tuple(w for w, _ in wires)]]
     text_columns = frozenset(i for i, as_text in enumerate(text) if as_text)
     return _Plan(msgspec.json.Decoder(rows, **options), planned, text_columns)
 
