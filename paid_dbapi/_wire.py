@@ -145,8 +145,8 @@ def _plan(
         "float_hook": JSONNumber if exact else None,
     }
     planned: Planned = {i: None for i, (_, final) in enumerate(wires) if final}
-    for i, stage in finish.items():
-        planned[i] = None if stage is None else _finished(stage)
+    for i, stage in finish.items():  # NULLs only where the wire type lets them through
+        planned[i] = stage if stage is None or not parsed[i].nullable else _finished(stage)
     unfinished = any(
         planned[i] is not None if i in planned else column_decoder(t, naive_timezone) is not None
         for i, t in enumerate(types)
