@@ -304,8 +304,11 @@ class Decimals(Family):
             return None
         from ._arrow import cast_text, no_nulls
 
+        as_sent = cast_text(raw, type_)  # number text is a str already: no copy per value
+        if as_sent is not None:
+            return as_sent
         strings = list(map(str, raw)) if no_nulls(raw) else [_str_or_none(v) for v in raw]
-        return cast_text(strings, type_)
+        return cast_text(strings, type_)  # ints (whole numbers) and strings as text
 
     def sqlalchemy(self, t: ClickHouseType) -> SQLType:
         return _sa().Numeric(precision=self.precision(t), scale=self.scale(t), asdecimal=True)
