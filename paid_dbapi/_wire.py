@@ -5,8 +5,8 @@ top-level object without decoding the rows; the cursor decodes them on first use
 Python or for Arrow (`decode_rows`). The Python plan gives each column the
 msgspec type that yields exactly the object its converter would (integers, floats, strings,
 UUIDs, dates, Decimals), and the plain JSON value, with non-integer numbers kept as exact text
-where a Decimal may need them, everywhere else. The Arrow plan keeps UUIDs, dates, date-times,
-Decimals and JSON objects as the server's text, for Arrow to cast in C. If a typed pass refuses
+where a Decimal may need them, everywhere else. The Arrow plan keeps UUIDs, date-times, Decimals
+and JSON objects as the server's text, for Arrow to cast in C. If a typed pass refuses
 the rows, the plain parse runs instead, so results and errors never depend on the pass.
 Rows with columns still to finish can come as mutable array-like structs the GC does not
 track (`structs`): the cursor finishes those columns in place and turns each row into a tuple
