@@ -17,6 +17,7 @@ from ._exceptions import (
     DataError,
     InterfaceError,
     NotSupportedError,
+    OperationalError,
     PrecisionWarning,
     TruncatedResultWarning,
     warn_at_caller,
@@ -143,7 +144,7 @@ class Cursor:
         try:
             columns, rows, meta = wire.read(body)
             meta = meta or {}
-            if not isinstance(rows, list | msgspec.Raw):
+            if not isinstance(rows, list | msgspec.Raw | wire.Unread):
                 raise TypeError("rows is not a list")
         except (KeyError, TypeError, AttributeError) as exc:
             raise InterfaceError(f"unexpected /query answer shape: {exc}") from None
@@ -313,9 +314,7 @@ class _Result:
         """The result as Python values (decoded once)."""
         if self._python is None:
             types = [t for _, t in self.columns]
-            decoded = wire.decode_rows(
-                self._rows, types, naive_timezone=self._naive_timezone, structs=True
-            )
+            decoded = self._decode(naive_timezone=self._naive_timezone, structs=True)
             rows = decoded.rows
             if rows and isinstance(rows[0], msgspec.Struct):
                 self._python = self._finished(rows, decoded.planned)
@@ -350,7 +349,13 @@ class _Result:
         only those columns."""
         if self._python is not None:
             return tuple(imprecise_in(self.columns, self._python.raw))
-        return tuple(imprecise_columns(self.columns, self._rows))
+        rows = self._rows
+        if isinstance(rows, wire.Unread):
+            try:
+                rows = rows.raw_rows()
+            except ValueError:  # not JSON: decoding the rows reports it
+                return ()
+        return tuple(imprecise_columns(self.columns, rows))
 
     def table(self, start: int) -> pyarrow.Table:
         """The rows from `start` on as Arrow; before any Python values exist, straight from
@@ -363,7 +368,7 @@ class _Result:
             since = [c[start:] for c in python.values]
             raw = [c[start:] for c in python.raw]
             return arrow.to_table(self.columns, since.__getitem__, raw, naive_tz)
-        decoded = wire.decode_rows(self._rows, [t for _, t in self.columns], wire_text=True)
+        decoded = self._decode(wire_text=True)
         raw = self._transpose(decoded.rows)
         decoders = dict(self._decoders(decoded.planned))
 
@@ -372,6 +377,13 @@ class _Result:
             return raw[i] if decode is None else self._decode_column(i, decode, raw[i])
 
         return arrow.to_table(self.columns, values, raw, naive_tz, decoded.text)
+
+    def _decode(self, **plan: Any) -> wire.Decoded:
+        """The rows decoded by `wire.decode_rows` with these options."""
+        try:
+            return wire.decode_rows(self._rows, [t for _, t in self.columns], **plan)
+        except ValueError as exc:  # a body read from its ends, found not to be JSON
+            raise OperationalError(f"the /query answer is not JSON: {exc}") from None
 
     def _decoders(self, planned: wire.Planned) -> list[tuple[int, ColumnDecoder]]:
         """The columns that still need decoding, with their decoder."""
