@@ -368,8 +368,8 @@ class _Result:
             since = [c[start:] for c in python.values]
             raw = [c[start:] for c in python.raw]
             return arrow.to_table(self.columns, since.__getitem__, raw, naive_tz)
-        decoded = self._decode(wire_text=True)
-        raw = self._transpose(decoded.rows)
+        decoded = self._decode(wire_text=True, structs=True)
+        raw = self._columns_of(decoded.rows)
         decoders = dict(self._decoders(decoded.planned))
 
         def values(i: int) -> Sequence[Any]:
@@ -394,6 +394,15 @@ class _Result:
             if (decoder := planned[i] if i in planned else column_decoder(type_text, tz))
             is not None
         ]
+
+    def _columns_of(self, rows: Any) -> list[Sequence[Any]]:
+        """The rows' values column by column: read off struct rows (of the right width by
+        their type), else transposed."""
+        if not rows or not isinstance(rows[0], msgspec.Struct):
+            return self._transpose(rows)
+        self._check_count(rows)
+        fields = map(wire.field, range(len(self.columns)))
+        return [list(map(operator.attrgetter(f), rows)) for f in fields]
 
     def _check_count(self, rows: Any) -> None:
         """Rows are a list, as many as the meta said."""

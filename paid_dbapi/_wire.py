@@ -9,10 +9,10 @@ would (integers, floats, strings, UUIDs, dates, Decimals), and the plain JSON va
 non-integer numbers kept as exact text where a Decimal may need them, everywhere else. The
 Arrow plan keeps UUIDs, date-times, Decimals and JSON objects as the server's text, for Arrow
 to cast in C. If a typed pass refuses the rows, the plain parse runs instead, so results and
-errors never depend on the pass. Rows with columns still to finish can come as mutable
-array-like structs the GC does not track (`structs`): the cursor finishes those columns in
-place and turns each row into a tuple once, instead of transposing the rows and zipping them
-back.
+errors never depend on the pass. Rows with columns still to finish, and rows for Arrow, can
+come as mutable array-like structs the GC does not track (`structs`): the cursor finishes those
+columns in place and turns each row into a tuple once, instead of transposing the rows and
+zipping them back, or reads the columns for Arrow off them, and the collector never walks them.
 """
 
 from __future__ import annotations
@@ -128,8 +128,8 @@ def decode_rows(
 ) -> Decoded:
     """The rows of a body, for Python values; with `wire_text`, for Arrow: the columns for
     whose family has a `wire_text` type keep the server's text, for Arrow to cast. With
-    `structs`, typed rows of which a column still needs decoding come as array-like structs
-    (column i is attribute `field(i)`), to be finished in place."""
+    `structs`, typed rows that are not final as decoded (for Arrow, all) come as array-like
+    structs the GC does not track (column i is attribute `field(i)`)."""
     plain = Decoded(rows, {}, frozenset())
     if not isinstance(rows, msgspec.Raw | Unread):
         return plain
@@ -193,7 +193,7 @@ def _plan(
         planned[i] is not None if i in planned else column_decoder(t, naive_timezone) is not None
         for i, t in enumerate(types)
     )
-    if structs and unfinished:  # untracked by the GC: rows hold only what JSON decodes to
+    if structs and (unfinished or wire_text):  # untracked by the GC: only JSON in them
         fields = [(field(i), w) for i, (w, _) in enumerate(wires)]
         row = msgspec.defstruct(
             "Row", fields, array_like=True, gc=False, forbid_unknown_fields=True
