@@ -492,7 +492,7 @@ class DateTimes(Family):
         decode = mapped(*stages)
 
         def fast(column: Sequence[Any]) -> list[Any]:
-            if has_offset(column[0]):  # these stages would drop it: the converter keeps it
+            if any(map(has_offset, column)):  # these stages would drop it: the converter keeps it
                 raise ValueError("date-time text with an offset")
             return decode(column)
 

@@ -259,3 +259,17 @@ def test_a_body_is_read_from_its_ends_and_its_rows_in_one_pass() -> None:
                 else:
                     with pytest.raises(paid_dbapi.OperationalError, match="not JSON"):
                         fetch()
+
+
+def test_an_offset_after_the_first_value_keeps_its_instant_on_the_plain_parse() -> None:
+    """A typed pass refused (an int in a String column): a zoned date-time column is read
+    value by value by the converters once any value carries an offset, not just the first."""
+    columns = ["String", "DateTime('America/St_Johns')"]
+    rows = [[5, "2026-11-01 01:30:00"], ["a", "2026-11-01 04:30:00+00:00"]]
+    body = json.dumps({"columns": [{"name": f"c{i}", "type": t} for i, t in enumerate(columns)],
+                       "rows": rows, "meta": {"rowCount": len(rows)}}).encode()  # fmt: skip
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with paid_dbapi.connect("k", base_url="https://x.invalid", transport=transport) as conn:
+        got = conn.cursor().execute("SELECT 1").fetchall()
+    convert = make_converter(columns[1], None)
+    assert fingerprint([(v,) for _, v in got]) == fingerprint([(convert(v),) for _, v in rows])
