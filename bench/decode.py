@@ -66,9 +66,9 @@ what stops the targets (cProfile and timings of each step, per result):
   fetchall, over the floor's one pass (the driver's one pass reads the whole body too, its
   rows as structs the GC does not track): Decimals quantized to their scale (0.6 ms) and
   date-times given their zone (1.2 ms), which msgspec cannot do inside its pass (a dec_hook
-  per value costs 5 ms more), those two columns read off the rows and written back (1.5 ms), and
-  the row tuples built from the finished structs (4-5 ms with the collector's walks over
-  them), which the floor builds inside its pass.
+  per value costs 5 ms more), those two columns read off the rows and written back
+  (1.5 ms), and the row tuples built from the finished structs (4-5 ms with the
+  collector's walks over them), which the floor builds inside its pass.
   fetch_arrow_table: one pass keeping text for Arrow (6.7) + its columns read off the rows
   (3.6) + the arrays (7.7; Decimals, UUIDs, JSON text and lists of strings 1.2 each) +
   freeing the 130,000 Python values (2.5) is past 1.5x orjson.loads; only a columnar JSON

@@ -353,7 +353,7 @@ class _Result:
         if isinstance(rows, wire.Unread):
             try:
                 rows = rows.raw_rows()
-            except ValueError:  # not JSON: decoding the rows reports it
+            except msgspec.DecodeError:  # not JSON: decoding the rows reports it
                 return ()
         return tuple(imprecise_columns(self.columns, rows))
 
@@ -382,7 +382,7 @@ class _Result:
         """The rows decoded by `wire.decode_rows` with these options."""
         try:
             return wire.decode_rows(self._rows, [t for _, t in self.columns], **plan)
-        except ValueError as exc:  # a body read from its ends, found not to be JSON
+        except msgspec.DecodeError as exc:  # a body read from its ends, found not to be JSON
             raise OperationalError(f"the /query answer is not JSON: {exc}") from None
 
     def _decoders(self, planned: wire.Planned) -> list[tuple[int, ColumnDecoder]]:

@@ -58,11 +58,12 @@ class Unread(NamedTuple):
     body: bytes
 
     def rows(self) -> Any:
-        """The rows member, plain-parsed (numbers exact); ValueError when the body is not JSON."""
+        """The rows member, plain-parsed (numbers exact); msgspec.DecodeError when the body
+        is not JSON."""
         return _EXACT.decode(self.body)["rows"]
 
     def raw_rows(self) -> msgspec.Raw:
-        """The rows member, undecoded; ValueError when the body is not JSON."""
+        """The rows member, undecoded; msgspec.DecodeError when the body is not JSON."""
         return _MEMBERS.decode(self.body)["rows"]
 
 
