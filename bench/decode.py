@@ -62,14 +62,17 @@ def body(rows: int) -> bytes:
 #: What keeps the ratios above their targets, from cProfile and timings of each step on this
 #: body (printed with the numbers; ms per result, 2-core machine).
 LIMITS = """\
-what stops the targets (cProfile, per result):
-  fetchall, over the floor's one pass: the body's members are split first (1.4 ms), since
-  the rows' types come from its columns member; Decimals quantized to their scale (1.5 ms)
-  and date-times given their zone (0.8 ms), which msgspec cannot do inside its pass, so the
-  rows are transposed (1.0 ms) and rebuilt as tuples (1.8 ms) around those columns.
-  fetch_arrow_table: split (1.4) + rows pass keeping text for Arrow (5.5) + transpose (1.0)
-  + Decimal cast from text (1.7) + date-time, UUID, JSON and the other columns (~3) is
-  already past 1.5x orjson.loads; only a columnar JSON reader would avoid the row objects."""
+what stops the targets (cProfile and timings of each step, per result):
+  fetchall, over the floor's one pass (the driver's one pass reads the whole body too, its
+  rows as structs the GC does not track): Decimals quantized to their scale (0.6 ms) and
+  date-times given their zone (1.2 ms), which msgspec cannot do inside its pass (a dec_hook
+  per value costs 5 ms more), those two columns read off the rows and written back
+  (1.5 ms), and the row tuples built from the finished structs (4-5 ms with the
+  collector's walks over them), which the floor builds inside its pass.
+  fetch_arrow_table: one pass keeping text for Arrow (6.7) + its columns read off the rows
+  (3.6) + the arrays (7.7; Decimals, UUIDs, JSON text and lists of strings 1.2 each) +
+  freeing the 130,000 Python values (2.5) is past 1.5x orjson.loads; only a columnar JSON
+  reader that makes no Python object per value would reach it."""
 
 
 def main() -> None:

@@ -107,6 +107,8 @@ def timestamps(raw: Sequence[Any], type_: pa.DataType) -> pa.Array | None:
     naive = cast_text(raw, pa.timestamp(type_.unit))
     if naive is None or type_.tz is None:
         return naive
+    if type_.tz in ("UTC", "Etc/UTC"):  # Arrow reads naive time stamps as UTC: no shift
+        return naive.cast(type_)
     try:  # wall-clock times in the zone, earliest of ambiguous
         return pc.assume_timezone(naive, type_.tz, ambiguous="earliest", nonexistent="earliest")
     except (pa.ArrowInvalid, pa.ArrowTypeError):

@@ -4,7 +4,9 @@ into Python rows or straight into Arrow."""
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import logging
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,7 @@ from ._exceptions import (
     DataError,
     InterfaceError,
     NotSupportedError,
+    OperationalError,
     PrecisionWarning,
     TruncatedResultWarning,
     warn_at_caller,
@@ -141,7 +144,7 @@ class Cursor:
         try:
             columns, rows, meta = wire.read(body)
             meta = meta or {}
-            if not isinstance(rows, list | msgspec.Raw):
+            if not isinstance(rows, list | msgspec.Raw | wire.Unread):
                 raise TypeError("rows is not a list")
         except (KeyError, TypeError, AttributeError) as exc:
             raise InterfaceError(f"unexpected /query answer shape: {exc}") from None
@@ -311,16 +314,31 @@ class _Result:
         """The result as Python values (decoded once)."""
         if self._python is None:
             types = [t for _, t in self.columns]
-            decoded = wire.decode_rows(self._rows, types, naive_timezone=self._naive_timezone)
-            raw = self._transpose(decoded.rows)
+            decoded = self._decode(naive_timezone=self._naive_timezone, structs=True)
+            rows = decoded.rows
+            if rows and isinstance(rows[0], msgspec.Struct):
+                self._python = self._finished(rows, decoded.planned)
+                return self._python
+            raw = self._transpose(rows)
             values = list(raw)
             decoders = self._decoders(decoded.planned)
             for i, decode in decoders:
                 values[i] = self._decode_column(i, decode, raw[i])
-            rows = decoded.rows
             as_is = not decoders and rows and type(rows[0]) is tuple  # typed rows, all final
-            self._python = _Columns(raw, values, rows if as_is else None)
+            sent = {i: raw[i] for i, _ in decoders}
+            self._python = _Columns(len(types), rows if as_is else None, values, sent)
         return self._python
+
+    def _finished(self, rows: list[Any], planned: wire.Planned) -> _Columns:
+        """Typed struct rows with their unfinished columns decoded in place, as tuples."""
+        self._check_count(rows)
+        sent: dict[int, Sequence[Any]] = {}
+        for i, decode in self._decoders(planned):
+            name = wire.field(i)
+            sent[i] = list(map(operator.attrgetter(name), rows))
+            done = self._decode_column(i, decode, sent[i])
+            any(map(setattr, rows, itertools.repeat(name), done))  # setattr gives None
+        return _Columns(len(self.columns), list(map(msgspec.structs.astuple, rows)), None, sent)
 
     def rows(self) -> list[Row]:
         return self.python().rows()
@@ -331,7 +349,13 @@ class _Result:
         only those columns."""
         if self._python is not None:
             return tuple(imprecise_in(self.columns, self._python.raw))
-        return tuple(imprecise_columns(self.columns, self._rows))
+        rows = self._rows
+        if isinstance(rows, wire.Unread):
+            try:
+                rows = rows.raw_rows()
+            except msgspec.DecodeError:  # not JSON: decoding the rows reports it
+                return ()
+        return tuple(imprecise_columns(self.columns, rows))
 
     def table(self, start: int) -> pyarrow.Table:
         """The rows from `start` on as Arrow; before any Python values exist, straight from
@@ -344,8 +368,8 @@ class _Result:
             since = [c[start:] for c in python.values]
             raw = [c[start:] for c in python.raw]
             return arrow.to_table(self.columns, since.__getitem__, raw, naive_tz)
-        decoded = wire.decode_rows(self._rows, [t for _, t in self.columns], wire_text=True)
-        raw = self._transpose(decoded.rows)
+        decoded = self._decode(wire_text=True, structs=True)
+        raw = self._columns_of(decoded.rows)
         decoders = dict(self._decoders(decoded.planned))
 
         def values(i: int) -> Sequence[Any]:
@@ -353,6 +377,13 @@ class _Result:
             return raw[i] if decode is None else self._decode_column(i, decode, raw[i])
 
         return arrow.to_table(self.columns, values, raw, naive_tz, decoded.text)
+
+    def _decode(self, **plan: Any) -> wire.Decoded:
+        """The rows decoded by `wire.decode_rows` with these options."""
+        try:
+            return wire.decode_rows(self._rows, [t for _, t in self.columns], **plan)
+        except msgspec.DecodeError as exc:  # a body read from its ends, found not to be JSON
+            raise OperationalError(f"the /query answer is not JSON: {exc}") from None
 
     def _decoders(self, planned: wire.Planned) -> list[tuple[int, ColumnDecoder]]:
         """The columns that still need decoding, with their decoder."""
@@ -364,13 +395,26 @@ class _Result:
             is not None
         ]
 
-    def _transpose(self, rows: Any) -> list[Sequence[Any]]:
-        """The rows' values column by column, after checking the rows' shape and count."""
-        columns = self.columns
+    def _columns_of(self, rows: Any) -> list[Sequence[Any]]:
+        """The rows' values column by column: read off struct rows (of the right width by
+        their type), else transposed."""
+        if not rows or not isinstance(rows[0], msgspec.Struct):
+            return self._transpose(rows)
+        self._check_count(rows)
+        fields = map(wire.field, range(len(self.columns)))
+        return [list(map(operator.attrgetter(f), rows)) for f in fields]
+
+    def _check_count(self, rows: Any) -> None:
+        """Rows are a list, as many as the meta said."""
         if not isinstance(rows, list):
             raise InterfaceError("unexpected /query answer shape: rows is not a list")
         if self._count is not None and self._count != len(rows):
             raise InterfaceError(f"the answer has {len(rows)} rows, its meta says {self._count}")
+
+    def _transpose(self, rows: Any) -> list[Sequence[Any]]:
+        """The rows' values column by column, after checking the rows' shape and count."""
+        columns = self.columns
+        self._check_count(rows)
         if not rows:
             return [() for _ in columns]
         try:
@@ -396,21 +440,42 @@ class _Result:
 
 
 class _Columns:
-    """A result decoded column by column: the values as the server sent them (`raw`) and as
-    Python objects (`values`); rows are only built when asked for, unless they come as is."""
+    """A decoded result: rows of Python objects and the same values column by column, each
+    built from the other when first asked for, and the values as the server sent them of the
+    columns that were decoded (`sent`); any other column was sent as it is."""
 
     def __init__(
-        self, raw: list[Sequence[Any]], values: list[Sequence[Any]], rows: list[Row] | None
+        self,
+        width: int,
+        rows: list[Row] | None,
+        values: list[Sequence[Any]] | None,
+        sent: dict[int, Sequence[Any]],
     ) -> None:
-        self.raw = raw
-        self.values = values
+        self._width = width
         self._rows = rows
+        self._values = values
+        self.sent = sent
 
     def rows(self) -> list[Row]:
         if self._rows is None:
             # the columns are equally long by construction
             self._rows = list(zip(*self.values, strict=False)) if self.values else []
         return self._rows
+
+    @property
+    def values(self) -> list[Sequence[Any]]:
+        """The Python values, column by column."""
+        if self._values is None:
+            rows = self.rows()  # of one width, as decoded
+            self._values = (
+                list(zip(*rows, strict=True)) if rows else [() for _ in range(self._width)]
+            )
+        return self._values
+
+    @property
+    def raw(self) -> list[Sequence[Any]]:
+        """The values as the server sent them, column by column."""
+        return [self.sent.get(i, column) for i, column in enumerate(self.values)]
 
 
 def _require(module: str, extra: str) -> None:

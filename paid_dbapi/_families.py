@@ -29,7 +29,6 @@ from ._values import (
     ColumnDecoder,
     Converter,
     JSONNumber,
-    at_scale,
     datetime_converter,
     decimal_converter,
     has_offset,
@@ -41,6 +40,7 @@ from ._values import (
     parse_text,
     parse_time,
     plain_json,
+    scaled,
     to_int,
     zone_info,
 )
@@ -277,7 +277,8 @@ class Decimals(Family):
         return decimal_converter(self.scale(t) or 0)
 
     def fast(self, t: ClickHouseType, tz: str | None) -> ColumnDecoder | None:
-        return mapped(Decimal, at_scale(self.scale(t) or 0))
+        quantize = scaled(self.scale(t) or 0)
+        return lambda column: quantize(map(Decimal, column))
 
     def wire(self, t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
         return Decimal, False  # exact from number or text; the column's scale is still missing
@@ -286,7 +287,7 @@ class Decimals(Family):
         return Any  # a number's exact text (JSONNumber), an int, a string or null
 
     def native(self, t: ClickHouseType, tz: str | None) -> tuple[Any, ColumnDecoder | None] | None:
-        return Decimal, mapped(at_scale(self.scale(t) or 0))  # exact; the scale is missing
+        return Decimal, scaled(self.scale(t) or 0)  # exact; the scale is missing
 
     def arrow_type(self, t: ClickHouseType, tz: str | None) -> ArrowType:
         pa = _pa()
@@ -303,8 +304,11 @@ class Decimals(Family):
             return None
         from ._arrow import cast_text, no_nulls
 
+        as_sent = cast_text(raw, type_)  # number text is a str already: no copy per value
+        if as_sent is not None:
+            return as_sent
         strings = list(map(str, raw)) if no_nulls(raw) else [_str_or_none(v) for v in raw]
-        return cast_text(strings, type_)
+        return cast_text(strings, type_)  # ints (whole numbers) and strings as text
 
     def sqlalchemy(self, t: ClickHouseType) -> SQLType:
         return _sa().Numeric(precision=self.precision(t), scale=self.scale(t), asdecimal=True)
@@ -430,7 +434,7 @@ _UUID_BYTES = operator.attrgetter("bytes")
 
 
 class Dates(Family):
-    """`Date`, `Date32`: `datetime.date` from ISO text."""
+    """`Date`, `Date32`: `datetime.date` from ISO text (also on the way to Arrow)."""
 
     names = frozenset({"Date", "Date32"})
     pep249 = "DATETIME"
@@ -442,23 +446,13 @@ class Dates(Family):
         return mapped(dt.date.fromisoformat)
 
     def wire(self, t: ClickHouseType, exact: bool) -> tuple[Any, bool]:
-        return dt.date, True
-
-    def wire_text(self, t: ClickHouseType, nullable: bool) -> Any:
-        return str | None if nullable else str
+        return dt.date, True  # for Arrow too: dates cost msgspec what text does, pyarrow less
 
     def arrow_type(self, t: ClickHouseType, tz: str | None) -> ArrowType:
         return _pa().date32()
 
     def arrow_prepare(self, t: ClickHouseType) -> Prepare | None:
         return None
-
-    def arrow_array(
-        self, t: ClickHouseType, type_: ArrowType, raw: Sequence[Any], text: bool
-    ) -> ArrowArray | None:
-        from ._arrow import cast_text
-
-        return cast_text(raw, type_) if text else None
 
     def sqlalchemy(self, t: ClickHouseType) -> SQLType:
         return _sa().Date()
@@ -498,7 +492,7 @@ class DateTimes(Family):
         decode = mapped(*stages)
 
         def fast(column: Sequence[Any]) -> list[Any]:
-            if has_offset(column[0]):  # these stages would drop it: the converter keeps it
+            if any(map(has_offset, column)):  # these stages would drop it: the converter keeps it
                 raise ValueError("date-time text with an offset")
             return decode(column)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -88,6 +89,18 @@ def at_scale(scale: int) -> Callable[[Decimal], Decimal]:
     `Decimal('1.5000')` (ClickHouse writes no trailing zeros) and `1e-7` in `Decimal(18, 10)`
     is `Decimal('0.0000001000')` (the service writes a double's shortest text)."""
     return operator.methodcaller("quantize", Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
+
+
+def scaled(scale: int) -> Callable[[Iterable[Decimal]], list[Decimal]]:
+    """`at_scale` over a whole column of Decimals: the context's own quantize, mapped, costs a
+    third of a method call per value."""
+    quantum = Decimal(1).scaleb(-scale)
+    quantize = _DECIMAL_CONTEXT.quantize
+
+    def decode(column: Iterable[Decimal]) -> list[Decimal]:
+        return list(map(quantize, column, itertools.repeat(quantum)))
+
+    return decode
 
 
 def decimal_converter(scale: int) -> Converter:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 import paid_dbapi
@@ -132,3 +133,43 @@ def test_datetime_columns_by_the_typed_pass_equal_the_converters(
     assert [(v.utcoffset(), v.fold) for v in got[1] if v] == [
         (w.utcoffset(), w.fold) for w in want[1] if w
     ]
+
+
+def test_a_body_is_read_from_its_ends_and_its_rows_in_one_pass() -> None:
+    """The service's layout leaves the rows unread until used; a body whose rows turn out not
+    to be JSON raises OperationalError then; another layout is split as before."""
+    head = b'{"columns":[{"name":"d","type":"Decimal(9, 2)"},{"name":"x","type":"UInt8"}]'
+    meta = b',"meta":{"rowCount":2}}'
+    read = wire.parse_body(head + b',"rows":[[1.5,1],[2,3]]' + meta)
+    assert isinstance(read["rows"], wire.Unread)
+    assert read["meta"] == {"rowCount": 2}
+    reordered = b'{"rows":[[1.5,1],[2,3]],' + head[1:] + meta
+    assert isinstance(wire.parse_body(reordered)["rows"], msgspec.Raw)
+    for body, rows in [(head + b',"rows":[[1.5,1],[2,3]]' + meta, True), (reordered, True),
+                       (head + b',"rows":[[1.5,1],[2,3]]]' + meta, False)]:  # fmt: skip
+        transport = httpx.MockTransport(
+            lambda request, body=body: httpx.Response(200, content=body)
+        )
+        with paid_dbapi.connect("k", base_url="https://x.invalid", transport=transport) as conn:
+            cur = conn.cursor()
+            for fetch in (cur.fetchall, cur.fetch_arrow_table):
+                cur.execute("SELECT 1")
+                if rows:
+                    assert len(fetch()) == 2
+                else:
+                    with pytest.raises(paid_dbapi.OperationalError, match="not JSON"):
+                        fetch()
+
+
+def test_an_offset_after_the_first_value_keeps_its_instant_on_the_plain_parse() -> None:
+    """A typed pass refused (an int in a String column): a zoned date-time column is read
+    value by value by the converters once any value carries an offset, not just the first."""
+    columns = ["String", "DateTime('America/St_Johns')"]
+    rows = [[5, "2026-11-01 01:30:00"], ["a", "2026-11-01 04:30:00+00:00"]]
+    body = json.dumps({"columns": [{"name": f"c{i}", "type": t} for i, t in enumerate(columns)],
+                       "rows": rows, "meta": {"rowCount": len(rows)}}).encode()  # fmt: skip
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with paid_dbapi.connect("k", base_url="https://x.invalid", transport=transport) as conn:
+        got = conn.cursor().execute("SELECT 1").fetchall()
+    convert = make_converter(columns[1], None)
+    assert fingerprint([(v,) for _, v in got]) == fingerprint([(convert(v),) for _, v in rows])
