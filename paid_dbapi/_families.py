@@ -93,6 +93,11 @@ class Family:
     decimal: ClassVar[bool] = False
 
     # --- description -------------------------------------------------------------------
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        """The size of one value in ClickHouse's binary formats (Native, RowBinary); None when
+        values differ in size or hold other types."""
+        return None
+
     def precision(self, t: ClickHouseType) -> int | None:
         """Decimal digits, or sub-second digits of a time (the description's precision)."""
         return None
@@ -190,6 +195,9 @@ class Integers(Family):
     names = frozenset(SIZES)
     pep249 = "NUMBER"
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return self.SIZES[t.name] // 8
+
     def json_kind(self, t: ClickHouseType) -> type:
         return float if self.SIZES[t.name] < 64 else str
 
@@ -227,6 +235,9 @@ class Floats(Family):
     names = frozenset({"Float32", "Float64", "BFloat16"})
     pep249 = "NUMBER"
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return {"BFloat16": 2, "Float32": 4, "Float64": 8}[t.name]
+
     def json_kind(self, t: ClickHouseType) -> type:
         return float
 
@@ -259,6 +270,10 @@ class Decimals(Family):
     names = frozenset({"Decimal", *PRECISION})
     pep249 = "NUMBER"
     decimal = True
+
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        precision = self.precision(t) or 10  # a bare Decimal is Decimal(10, 0)
+        return 4 if precision <= 9 else 8 if precision <= 18 else 16 if precision <= 38 else 32
 
     def precision(self, t: ClickHouseType) -> int | None:
         if t.name == "Decimal":
@@ -324,6 +339,9 @@ class Bool(Family):
     names = frozenset({"Bool"})
     pep249 = "NUMBER"
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 1
+
     def json_kind(self, t: ClickHouseType) -> type:
         return bool
 
@@ -349,6 +367,9 @@ class Strings(Family):
     names = frozenset({"String", "FixedString"})
     pep249 = "STRING"
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return self.length(t)  # FixedString(N); a String's size is its own
+
     def length(self, t: ClickHouseType) -> int | None:
         return int(t.params[0]) if t.name == "FixedString" else None
 
@@ -370,6 +391,9 @@ class Enums(Strings):
 
     names = frozenset({"Enum8", "Enum16", "Enum"})
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return {"Enum8": 1, "Enum16": 2}.get(t.name)
+
     def length(self, t: ClickHouseType) -> int | None:
         return None
 
@@ -379,6 +403,9 @@ class Nothing(Family):
 
     names = frozenset({"Nothing"})
     always_null = True
+
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 1  # a NULL's placeholder byte
 
     def converter(self, t: ClickHouseType, tz: str | None, text: bool) -> Converter | None:
         return None
@@ -398,6 +425,9 @@ class UUIDs(Family):
 
     names = frozenset({"UUID"})
     pep249 = "STRING"
+
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 16
 
     def converter(self, t: ClickHouseType, tz: str | None, text: bool) -> Converter | None:
         return uuid.UUID
@@ -439,6 +469,9 @@ class Dates(Family):
     names = frozenset({"Date", "Date32"})
     pep249 = "DATETIME"
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 2 if t.name == "Date" else 4
+
     def converter(self, t: ClickHouseType, tz: str | None, text: bool) -> Converter | None:
         return dt.date.fromisoformat
 
@@ -464,6 +497,9 @@ class DateTimes(Family):
 
     names = frozenset({"DateTime", "DateTime32", "DateTime64"})
     pep249 = "DATETIME"
+
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 8 if t.name == "DateTime64" else 4
 
     def precision(self, t: ClickHouseType) -> int | None:
         if t.name != "DateTime64":
@@ -554,6 +590,9 @@ class Times(Family):
     names = frozenset({"Time", "Time64"})
     pep249 = "DATETIME"
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 8 if t.name == "Time64" else 4
+
     def precision(self, t: ClickHouseType) -> int | None:
         if t.name != "Time64":
             return None
@@ -590,6 +629,9 @@ class IPs(Family):
     names = frozenset({"IPv4", "IPv6"})
     pep249 = "STRING"
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 4 if t.name == "IPv4" else 16
+
     def converter(self, t: ClickHouseType, tz: str | None, text: bool) -> Converter | None:
         return ipaddress.ip_address
 
@@ -619,6 +661,9 @@ class Intervals(Family):
     SUBSECOND_UNITS: ClassVar[dict[int, str]] = {1: "ns", 1_000: "us", 1_000_000: "ms"}
     names = frozenset(UNITS)
 
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 8
+
     def converter(self, t: ClickHouseType, tz: str | None, text: bool) -> Converter | None:
         return interval_converter(t.name, self.UNITS[t.name])
 
@@ -646,6 +691,9 @@ class CalendarIntervals(Family):
     """`IntervalMonth`, `IntervalQuarter`, `IntervalYear`: no fixed length, a plain count."""
 
     names = frozenset({"IntervalMonth", "IntervalQuarter", "IntervalYear"})
+
+    def byte_width(self, t: ClickHouseType) -> int | None:
+        return 8
 
     def converter(self, t: ClickHouseType, tz: str | None, text: bool) -> Converter | None:
         return to_int
@@ -1021,6 +1069,11 @@ def names(**flags: bool) -> frozenset[str]:
 
 
 # --- the questions, asked of any type -----------------------------------------------------
+
+
+def byte_width(t: ClickHouseType) -> int | None:
+    """The size of one value of `t` in ClickHouse's binary formats, None when not fixed."""
+    return family_of(t).byte_width(t)
 
 
 def converter(t: ClickHouseType, tz: str | None, text: bool = False) -> Converter | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 
+from .._families import byte_width
 from .._types import ClickHouseType, parse_type
 from ._clickhouse_errors import ClickHouseError
 
@@ -41,20 +42,6 @@ MAX_REVISION = WITH_STRING_SIZE_STREAM - 1
 #: field 2 bucket_num = -1, then the end mark.
 BLOCK_INFO = b"\x01\x00\x02\xff\xff\xff\xff\x00"
 
-_WIDTHS = {
-    **dict.fromkeys(["Int8", "UInt8", "Bool", "Enum8", "Nothing"], 1),
-    **dict.fromkeys(["Int16", "UInt16", "Enum16", "Date", "BFloat16"], 2),
-    **dict.fromkeys(
-        ["Int32", "UInt32", "Float32", "Date32", "DateTime", "DateTime32", "IPv4", "Decimal32",
-         "Time"], 4),
-    **dict.fromkeys(
-        ["Int64", "UInt64", "Float64", "DateTime64", "Decimal64", "Time64", "IntervalNanosecond",
-         "IntervalMicrosecond", "IntervalMillisecond", "IntervalSecond", "IntervalMinute",
-         "IntervalHour", "IntervalDay", "IntervalWeek", "IntervalMonth", "IntervalQuarter",
-         "IntervalYear"], 8),
-    **dict.fromkeys(["Int128", "UInt128", "Decimal128", "UUID", "IPv6"], 16),
-    **dict.fromkeys(["Int256", "UInt256", "Decimal256"], 32),
-}  # fmt: skip
 #: Geometry types: names ClickHouse gives to tuples and arrays of points.
 _GEOMETRY = {
     "Point": "Tuple(Float64, Float64)",
@@ -165,7 +152,7 @@ def check(t: ClickHouseType, revision: int) -> bool:
         if not t.args:
             raise _refuse(f"a {t.text} column")
         return any([check(arg, revision) for arg in t.args])
-    if t.name in ("String", "FixedString", "Decimal") or t.name in _WIDTHS:
+    if t.name == "String" or byte_width(t) is not None:
         return False
     raise _refuse(f"a {t.text} column")
 
@@ -189,17 +176,12 @@ def _data(t: ClickHouseType, rows: int, reader: _Reader) -> None:
     """Skip the data of `rows` values of `t` (after the prefixes)."""
     t = _resolved(t)
     name = t.name
-    if name in _WIDTHS:
-        reader.skip(_WIDTHS[name] * rows)
+    width = byte_width(t)
+    if width is not None:
+        reader.skip(width * rows)
     elif name == "String":
         for _ in range(rows):
             reader.skip(reader.varint())
-    elif name == "FixedString":
-        reader.skip(int(t.params[0]) * rows)
-    elif name == "Decimal":
-        precision = int(t.params[0]) if t.params else 10
-        width = 4 if precision <= 9 else 8 if precision <= 18 else 16 if precision <= 38 else 32
-        reader.skip(width * rows)
     elif name == "Nullable":
         reader.skip(rows)  # the null map
         _data(t.args[0], rows, reader)

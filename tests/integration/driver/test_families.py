@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+import chdb
 import msgspec
 import pyarrow as pa
 import pytest
@@ -158,3 +159,30 @@ def test_family_answers_every_question(name: str, cursor: paid_dbapi.Cursor) -> 
     table = cursor.execute(f"SELECT {case.sql} AS v").fetch_arrow_table()
     assert str(table.schema.field("v").type) == case.arrow
     assert table.column("v").to_pylist() == from_python.to_pylist()
+
+
+#: A value of every fixed-size type, and of some that are not: ClickHouse's own RowBinary of
+#: one value of a fixed-size type is as long as the type is wide (in Native too).
+SIZED = [
+    "toInt8(1)", "toUInt8(1)", "toInt16(1)", "toUInt16(1)", "toInt32(1)", "toUInt32(1)",
+    "toInt64(1)", "toUInt64(1)", "toInt128(1)", "toUInt128(1)", "toInt256(1)", "toUInt256(1)",
+    "toBFloat16(1)", "toFloat32(1)", "toFloat64(1)", "toDecimal32(1, 2)", "toDecimal64(1, 2)",
+    "toDecimal128(1, 2)", "toDecimal256(1, 2)", "CAST(1 AS Decimal(9, 0))",
+    "CAST(1 AS Decimal(10, 0))", "CAST(1 AS Decimal(38, 0))", "CAST(1 AS Decimal(39, 0))",
+    "true", "toFixedString('ab', 5)", "CAST('a' AS Enum8('a' = 1))",
+    "CAST('a' AS Enum16('a' = 1000))", "toUUID('6a0e1f8e-5b6c-4d3e-9f00-0123456789ab')",
+    "toDate('2026-01-01')", "toDate32('2026-01-01')", "toDateTime(0, 'UTC')",
+    "toDateTime64(0, 3, 'UTC')", "toTime('12:00:00')", "toTime64('12:00:00', 3)",
+    "toIPv4('10.0.0.1')", "toIPv6('::1')", "toIntervalSecond(1)", "toIntervalMonth(1)",
+]  # fmt: skip
+UNSIZED = ["'abc'", "[1, 2]", "(1, 'a')", "map('k', 1)", "toNullable(1)",
+           "toLowCardinality('a')", "CAST((1.5, 2.0), 'Point')"]  # fmt: skip
+
+
+@pytest.mark.parametrize("sql", SIZED + UNSIZED)
+def test_a_fixed_size_type_is_as_wide_as_clickhouse_writes_it(sql: str) -> None:
+    settings = " SETTINGS enable_time_time64_type = 1"
+    type_text = bytes(chdb.query(f"SELECT toTypeName({sql}){settings}", "TSVRaw").bytes())
+    width = families.byte_width(parse_type(type_text.decode().strip()))
+    one = bytes(chdb.query(f"SELECT {sql}{settings}", "RowBinary").bytes())
+    assert width == (len(one) if sql in SIZED else None)
