@@ -48,7 +48,7 @@ from .._literals import quote_string, render_literal
 from .._routes import STABLE, endpoint
 from . import _data as data
 from ._decimals import service_rows
-from ._engine import DemoEngine
+from ._demo_engine import DemoEngine
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from paid_dbapi._engine.worker import EngineError
 from paid_dbapi.emulator import Emulator
 from paid_dbapi.emulator._cookbook import COOKBOOK
 from paid_dbapi.emulator._data import internal_names
-from paid_dbapi.emulator._engine import VIEWS_POLICY
+from paid_dbapi.emulator._demo_engine import VIEWS_POLICY
 from tests.conftest import query
 
 TABLE_FUNCTIONS = ["file('/etc/passwd', 'LineAsString')", "url('http://127.0.0.1:1/x', CSV)",

@@ -19,7 +19,7 @@ import pytest
 
 from paid_dbapi._engine.guard import GuardError
 from paid_dbapi._engine.worker import Cancelled, EngineError, Limits, Worker
-from paid_dbapi.emulator._engine import VIEWS_POLICY
+from paid_dbapi.emulator._demo_engine import VIEWS_POLICY
 
 SETUP = [
     "CREATE DATABASE own",
