@@ -349,13 +349,7 @@ class _Result:
         only those columns."""
         if self._python is not None:
             return tuple(imprecise_in(self.columns, self._python.raw))
-        rows = self._rows
-        if isinstance(rows, wire.Unread):
-            try:
-                rows = rows.raw_rows()
-            except msgspec.DecodeError:  # not JSON: decoding the rows reports it
-                return ()
-        return tuple(imprecise_columns(self.columns, rows))
+        return tuple(imprecise_columns(self.columns, self._rows))
 
     def table(self, start: int) -> pyarrow.Table:
         """The rows from `start` on as Arrow; before any Python values exist, straight from

@@ -22,6 +22,7 @@ import msgspec
 
 from ._families import family_of
 from ._types import ClickHouseType, JSONNumber, parse_type
+from ._wire import Unread
 
 #: Significant digits every double carries exactly (DBL_DIG).
 EXACT_DIGITS = 15
@@ -37,19 +38,25 @@ def rounding_limit(t: ClickHouseType) -> Decimal | None:
 
 def imprecise_columns(columns: Sequence[tuple[str, str]], rows: Any) -> list[str]:
     """The names of the columns holding a Decimal (also inside arrays, maps, tuples) that may
-    have been rounded, in column order. `rows` is the body's rows member, raw or parsed; a shape
-    this cannot read is left to the decoder, which reports it."""
+    have been rounded, in column order. `rows` is the body's rows member, raw, parsed or still
+    unread in its body (then the body is read once, for those columns alone, and only when a
+    column needs the check); a shape or text this cannot read is left to the decoder, which
+    reports it."""
     plan = _plan(tuple(t for _, t in columns))
     if plan is None:
         return []
-    decoder, checked = plan
+    decoder, body_decoder, checked = plan
     try:
-        if isinstance(rows, msgspec.Raw):
-            parsed = decoder.decode(rows)
+        if isinstance(rows, Unread | msgspec.Raw):
+            parsed = (
+                body_decoder.decode(rows.body).rows
+                if isinstance(rows, Unread)
+                else decoder.decode(rows)
+            )
             values = {i: list(map(operator.attrgetter(f"c{i}"), parsed)) for i, _ in checked}
         else:
             values = {i: [row[i] for row in rows] for i, _ in checked}
-    except (msgspec.ValidationError, TypeError, IndexError, KeyError, AttributeError):
+    except (msgspec.DecodeError, TypeError, IndexError, KeyError, AttributeError):
         return []
     return [columns[i][0] for i, t in checked if _column_lost(values[i], t)]
 
@@ -60,7 +67,7 @@ def imprecise_in(columns: Sequence[tuple[str, str]], values: Sequence[Sequence[A
     plan = _plan(tuple(t for _, t in columns))
     if plan is None:
         return []
-    return [columns[i][0] for i, t in plan[1] if _column_lost(values[i], t)]
+    return [columns[i][0] for i, t in plan[2] if _column_lost(values[i], t)]
 
 
 def _column_lost(column: Sequence[Any], t: ClickHouseType) -> bool:
@@ -78,7 +85,10 @@ def _column_lost(column: Sequence[Any], t: ClickHouseType) -> bool:
 _present = functools.partial(operator.is_not, None)
 
 
-_Plan = tuple[msgspec.json.Decoder[Any], list[tuple[int, ClickHouseType]]]
+#: Decoders of the rows member and of a whole body (its rows alone), and the checked columns.
+_Plan = tuple[
+    msgspec.json.Decoder[Any], msgspec.json.Decoder[Any], list[tuple[int, ClickHouseType]]
+]
 
 
 @functools.lru_cache(maxsize=256)
@@ -99,7 +109,12 @@ def _plan(types: tuple[str, ...]) -> _Plan | None:
     wanted = {i for i, _ in checked}
     fields = [(f"c{i}", Any if i in wanted else msgspec.Raw) for i in range(max(wanted) + 1)]
     row: Any = msgspec.defstruct("Row", fields, array_like=True, gc=False)  # made at run time
-    return msgspec.json.Decoder(list[row], float_hook=JSONNumber), checked
+    body: Any = msgspec.defstruct("Body", [("rows", list[row])])  # other members skipped unread
+    return (
+        msgspec.json.Decoder(list[row], float_hook=JSONNumber),
+        msgspec.json.Decoder(body, float_hook=JSONNumber),
+        checked,
+    )
 
 
 def _may_round(t: ClickHouseType) -> bool:

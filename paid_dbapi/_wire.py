@@ -62,10 +62,6 @@ class Unread(NamedTuple):
         is not JSON."""
         return _EXACT.decode(self.body)["rows"]
 
-    def raw_rows(self) -> msgspec.Raw:
-        """The rows member, undecoded; msgspec.DecodeError when the body is not JSON."""
-        return _MEMBERS.decode(self.body)["rows"]
-
 
 def parse_body(body: bytes) -> Any:
     """A JSON body; an object's members stay undecoded for `read`. Raises ValueError when the
