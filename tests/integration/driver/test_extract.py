@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,10 @@ from paid_dbapi._extract import Extract
 from paid_dbapi.emulator import Emulator
 from tests.conftest import connect_to
 
-WINDOW = "SELECT customer_id, signal_id, created_at FROM fact_signal WHERE created_at >= now() - INTERVAL 15 DAY"
+#: One instant for the whole module: with `now()` a signal crossing a window's edge between
+#: the ground truth and the extract would differ between them.
+NOW = f"toDateTime('{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S}', 'UTC')"
+WINDOW = f"SELECT customer_id, signal_id, created_at FROM fact_signal WHERE created_at >= {NOW} - INTERVAL 15 DAY"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +50,7 @@ def test_every_row_once_in_order_despite_ties(
 
 def test_tiny_pages(capped: paid_dbapi.Connection) -> None:
     sql = (
-        "SELECT customer_id, signal_id FROM fact_signal WHERE created_at >= now() - INTERVAL 1 DAY"
+        f"SELECT customer_id, signal_id FROM fact_signal WHERE created_at >= {NOW} - INTERVAL 1 DAY"
     )
     rows = list(Extract(capped, sql, ["customer_id", "signal_id"], page_size=3))
     with paid_dbapi.connect(demo=True, demo_org="initech") as full:
@@ -64,7 +68,7 @@ def test_parameters_and_empty_result(capped: paid_dbapi.Connection) -> None:
     some = list(
         Extract(
             capped,
-            sql + " AND created_at >= now() - INTERVAL 2 DAY",
+            sql + f" AND created_at >= {NOW} - INTERVAL 2 DAY",
             ["signal_id"],
             params={"name": "email_sent"},
         )
