@@ -10,10 +10,13 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import paid_dbapi
 from paid_dbapi import _wire as wire
 from paid_dbapi._types import make_converter
+from tests.differential import examples
 
 
 def fingerprint(rows: list[tuple[Any, ...]]) -> list[list[tuple[str, str]]]:
@@ -173,3 +176,59 @@ def test_an_offset_after_the_first_value_keeps_its_instant_on_the_plain_parse() 
         got = conn.cursor().execute("SELECT 1").fetchall()
     convert = make_converter(columns[1], None)
     assert fingerprint([(v,) for _, v in got]) == fingerprint([(convert(v),) for _, v in rows])
+
+
+#: Text that looks like the members the ends reader looks for, for names and values to hold.
+LOOKALIKES = st.sampled_from(
+    [',"rows":', ',"meta":', '{"columns":', '"}', "]]", "\\", '\\"', "}", ",", ":", "\n", "é"]
+)
+TEXTS = st.lists(st.one_of(LOOKALIKES, st.text(max_size=3)), max_size=5).map("".join)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | TEXTS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.one_of(st.sampled_from(["rows", "meta", "columns"]), TEXTS), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    names=st.lists(TEXTS, min_size=1, max_size=3),
+    values=st.lists(JSON_VALUES, max_size=4),
+    meta=st.one_of(
+        st.none(),
+        st.dictionaries(st.sampled_from(["rows", "meta", "rowCount"]), JSON_VALUES, max_size=3),
+    ),
+    extra=st.booleans(),
+    column_extra=st.one_of(st.none(), JSON_VALUES),
+)
+def test_a_body_read_from_its_ends_is_what_the_standard_parser_reads(
+    names: list[str],
+    values: list[Any],
+    meta: dict[str, Any] | None,
+    extra: bool,
+    column_extra: Any,
+) -> None:
+    """Column names, JSON values and meta holding text that looks like the members' edges
+    (`,"rows":`, `,"meta":`, quotes and backslashes), in the service's compact layout or with
+    one more member, or with a `rows` key inside a column: what `parse_body` reads equals
+    `json.loads` of the same bytes."""
+    columns = [{"name": n, "type": "JSON"} for n in names]
+    if column_extra is not None:
+        columns[-1]["rows"] = column_extra
+    answer: dict[str, Any] = {"columns": columns}
+    answer["rows"] = [[v] * len(names) for v in values]
+    if meta is not None:
+        answer["meta"] = meta
+    if extra:
+        answer["statistics"] = {"meta": values}
+    body = json.dumps(answer, separators=(",", ":"), ensure_ascii=False).encode()
+    read = wire.read(wire.parse_body(body))
+    assert read.columns == [(n, "JSON") for n in names]
+    assert read.meta == answer.get("meta")
+    rows = read.rows.rows() if isinstance(read.rows, wire.Unread) else json.loads(bytes(read.rows))
+    assert rows == answer["rows"]
