@@ -22,6 +22,11 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 START_TIMEOUT = 15.0
 
 
+def request_headers(scope: MutableMapping[str, Any]) -> dict[str, str]:
+    """An ASGI request's headers by lower-cased name (a repeated header: its last value)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
 async def read_body(receive: Receive, limit: int) -> bytes | None:
     """The request body, or None past `limit` (the rest is read and dropped, so the client
     sees an answer rather than a reset connection; a body endlessly long is cut off), or None

@@ -42,7 +42,14 @@ from .._contract import (
 )
 from .._engine.guard import GuardError
 from .._engine.messages import engine_error
-from .._engine.serving import Receive, Send, disconnected, read_body, send_response
+from .._engine.serving import (
+    Receive,
+    Send,
+    disconnected,
+    read_body,
+    request_headers,
+    send_response,
+)
 from .._engine.worker import Cancelled, EngineError, Limits
 from .._literals import quote_string, render_literal
 from .._routes import STABLE, endpoint
@@ -320,9 +327,7 @@ class App:
         if body is None:
             response = too_large()
         else:
-            headers = {
-                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
-            }
+            headers = request_headers(scope)
             cancel = threading.Event()
             watcher = asyncio.ensure_future(_disconnected(receive, cancel))
             try:

@@ -26,7 +26,14 @@ from urllib.parse import parse_qsl
 
 from .._contract import clickhouse_name
 from .._engine.guard import GuardError
-from .._engine.serving import Receive, Send, disconnected, read_body, send_response
+from .._engine.serving import (
+    Receive,
+    Send,
+    disconnected,
+    read_body,
+    request_headers,
+    send_response,
+)
 from .._exceptions import Error
 from .._literals import quote_string
 from . import _compression as compression
@@ -481,7 +488,7 @@ class Gateway:
         if scope["type"] != "http":
             return
         body = await read_body(receive, MAX_BODY_BYTES)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = request_headers(scope)
         response: GatewayResponse | None
         if body is None:
             too_large = f"the request body exceeds {MAX_BODY_BYTES} bytes"
